@@ -1,0 +1,35 @@
+// Boots the Rust background. Loaded after the wasm-bindgen glue (fvi_background.js):
+// by importScripts in Chromium's service worker (worker.js), by `background.scripts` in
+// Firefox's event page.
+//
+// Chromium delivers the event that woke the worker only to listeners registered in its
+// first turn, and wasm instantiation is asynchronous: so buffer every event we handle
+// here, synchronously, and hand the buffer to Rust (crates/browser/src/early.rs).
+(() => {
+  "use strict";
+  const api = globalThis.browser || globalThis.chrome;
+  const early = [];
+  const buffers = [];
+  const buffer = (path, keepChannelOpen) => {
+    const [area, event] = path.split(".");
+    const listener = (...args) => {
+      early.push([path, args]);
+      return keepChannelOpen;
+    };
+    api[area][event].addListener(listener);
+    buffers.push(() => api[area][event].removeListener(listener));
+  };
+  buffer("runtime.onMessage", true);
+  buffer("tabs.onRemoved", false);
+  buffer("tabs.onUpdated", false);
+
+  wasm_bindgen({ module_or_path: api.runtime.getURL("background/wasm/fvi_background_bg.wasm") })
+    .then(() => {
+      // Rust registers its own listeners first, then these go: no event is seen twice or
+      // missed, since both happen in this one turn.
+      wasm_bindgen.start(api, early);
+      for (const remove of buffers) remove();
+      early.length = 0;
+    })
+    .catch((e) => console.error("Fullview Event Inspector: background failed to start", e));
+})();

@@ -1,0 +1,42 @@
+//! One queue of jobs, run strictly one after another, so that sequence numbers and the
+//! read-modify-write of `meta` can never interleave, even though each job awaits storage.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+
+use fvi_browser::runtime::Responder;
+use fvi_core::log::Sender;
+use fvi_core::protocol::{PageEvent, Request};
+use fvi_core::TabNoteKind;
+
+use crate::store;
+
+pub enum Job {
+    Capture {
+        sender: Sender,
+        document: String,
+        events: Vec<PageEvent>,
+        respond: Responder,
+    },
+    Note(i64, TabNoteKind),
+    Command(Request, Responder),
+    Malformed(String),
+}
+
+thread_local! {
+    static QUEUE: RefCell<VecDeque<Job>> = const { RefCell::new(VecDeque::new()) };
+    static RUNNING: RefCell<bool> = const { RefCell::new(false) };
+}
+
+pub fn push(job: Job) {
+    QUEUE.with(|q| q.borrow_mut().push_back(job));
+    if RUNNING.with(|r| std::mem::replace(&mut *r.borrow_mut(), true)) {
+        return;
+    }
+    wasm_bindgen_futures::spawn_local(async {
+        while let Some(job) = QUEUE.with(|q| q.borrow_mut().pop_front()) {
+            store::run(job).await;
+        }
+        RUNNING.with(|r| *r.borrow_mut() = false);
+    });
+}

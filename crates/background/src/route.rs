@@ -1,0 +1,118 @@
+//! Routes browser events to jobs, after checking who sent them.
+//!
+//! Captures are accepted only from this extension's content scripts (a sender with our id
+//! and a tab); commands only from this extension's own pages. Anything else, and anything
+//! that fails to decode, is answered `refused`, counted, and otherwise ignored.
+
+use fvi_browser::early::EarlyEvent;
+use fvi_browser::runtime::{MessageSender, Responder};
+use fvi_browser::{runtime, scripting, tabs};
+use fvi_core::log::Sender;
+use fvi_core::protocol::{decode, Request, Response, PROTOCOL_VERSION};
+use fvi_core::TabNoteKind;
+use serde_json::Value;
+
+use crate::jobs::{self, Job};
+
+/// Files injected into a frame on its first event; see content-script/boot.js.
+const ENGINE_FILES: [&str; 2] = [
+    "content-script/wasm/fvi_content.js",
+    "content-script/boot.js",
+];
+
+pub fn listen() -> fvi_browser::Result<()> {
+    runtime::on_message(on_message)?.forget();
+    tabs::on_removed(|tab| jobs::push(Job::Note(tab, TabNoteKind::Closed)))?.forget();
+    tabs::on_url_changed(|tab, url| jobs::push(Job::Note(tab, TabNoteKind::Navigated { url })))?
+        .forget();
+    Ok(())
+}
+
+pub fn replay(event: EarlyEvent) {
+    match event {
+        EarlyEvent::Message(message, sender, respond) => {
+            on_message(message, sender, respond);
+        }
+        EarlyEvent::TabRemoved(tab) => jobs::push(Job::Note(tab, TabNoteKind::Closed)),
+        EarlyEvent::TabUrl(tab, url) => jobs::push(Job::Note(tab, TabNoteKind::Navigated { url })),
+    }
+}
+
+fn refuse(respond: &Responder, reason: String) {
+    respond.send(&Response::Refused {
+        v: PROTOCOL_VERSION,
+        reason: reason.clone(),
+    });
+    jobs::push(Job::Malformed(reason));
+}
+
+/// Returns true when it will answer later (the channel must stay open).
+fn on_message(message: Value, sender: MessageSender, respond: Responder) -> bool {
+    if sender.id.as_deref() != Some(runtime::id().as_str()) {
+        // Another extension; `externally_connectable` is not declared, so this should not
+        // happen, but a message is never trusted.
+        refuse(&respond, "message from another extension".into());
+        return false;
+    }
+    let request = match decode(message) {
+        Ok(request) => request,
+        Err(e) => {
+            refuse(&respond, e.to_string());
+            return false;
+        }
+    };
+    let from_tab = sender.tab.as_ref().and_then(|t| t.id).zip(sender.frame_id);
+    let from_extension_page = sender
+        .url
+        .as_deref()
+        .is_some_and(|u| u.starts_with(&runtime::url("")));
+    match request {
+        Request::Capture {
+            document, events, ..
+        } => {
+            let Some((tab_id, frame_id)) = from_tab else {
+                refuse(&respond, "capture from outside a tab".into());
+                return false;
+            };
+            let top_url = sender.tab.and_then(|t| t.url);
+            jobs::push(Job::Capture {
+                sender: Sender {
+                    tab_id,
+                    frame_id,
+                    top_url,
+                },
+                document,
+                events,
+                respond,
+            });
+            true
+        }
+        Request::LoadEngine { .. } => {
+            let Some((tab_id, frame_id)) = from_tab else {
+                refuse(&respond, "engine request from outside a tab".into());
+                return false;
+            };
+            wasm_bindgen_futures::spawn_local(async move {
+                let answer = match scripting::inject(tab_id, frame_id, &ENGINE_FILES).await {
+                    Ok(()) => Response::Done {
+                        v: PROTOCOL_VERSION,
+                    },
+                    Err(e) => Response::Refused {
+                        v: PROTOCOL_VERSION,
+                        reason: format!("could not inject the engine: {e}"),
+                    },
+                };
+                respond.send(&answer);
+            });
+            true
+        }
+        Request::Clear { .. } | Request::SetPaused { .. } | Request::SetRetention { .. } => {
+            if !from_extension_page {
+                refuse(&respond, "command from a web page".into());
+                return false;
+            }
+            jobs::push(Job::Command(request, respond));
+            true
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! `storage.local`: the background's durable store (see ARCHITECTURE.md, "The store").
+
+use serde_json::{Map, Value};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsValue;
+
+use crate::{api, from_js, to_js, ExtListener, Result};
+
+/// Reads the given keys; absent keys are absent from the map.
+pub async fn get(keys: &[String]) -> Result<Map<String, Value>> {
+    let array: js_sys::Array = keys.iter().map(|k| JsValue::from_str(k)).collect();
+    let got = api::call(&["storage", "local"], "get", &[array.into()]).await?;
+    Ok(match from_js(&got) {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    })
+}
+
+/// Writes all entries in one call, which both browsers apply as one transaction.
+pub async fn set(entries: &Map<String, Value>) -> Result<()> {
+    let js = to_js(entries)?;
+    api::call(&["storage", "local"], "set", &[js]).await?;
+    Ok(())
+}
+
+/// Writes pre-serialised JSON text (an object) without building a `serde_json::Value`;
+/// the large chunk writes use this.
+pub async fn set_json(object_json: &str) -> Result<()> {
+    let js = js_sys::JSON::parse(object_json)?;
+    api::call(&["storage", "local"], "set", &[js]).await?;
+    Ok(())
+}
+
+pub async fn remove(keys: &[String]) -> Result<()> {
+    let array: js_sys::Array = keys.iter().map(|k| JsValue::from_str(k)).collect();
+    api::call(&["storage", "local"], "remove", &[array.into()]).await?;
+    Ok(())
+}
+
+/// Reads keys and returns the raw JSON text of the result object, so large logs can be
+/// parsed straight into typed records.
+pub async fn get_json(keys: &[String]) -> Result<String> {
+    let array: js_sys::Array = keys.iter().map(|k| JsValue::from_str(k)).collect();
+    let got = api::call(&["storage", "local"], "get", &[array.into()]).await?;
+    Ok(js_sys::JSON::stringify(&got)?
+        .as_string()
+        .unwrap_or_else(|| "{}".into()))
+}
+
+/// Bytes in use by the store (Chromium; Firefox lacks `getBytesInUse` on `storage.local`
+/// before 131, so `None` there).
+pub async fn bytes_in_use() -> Option<f64> {
+    api::call(&["storage", "local"], "getBytesInUse", &[JsValue::NULL])
+        .await
+        .ok()
+        .and_then(|v| v.as_f64())
+}
+
+/// Calls `handler` with the names of the `storage.local` keys that changed.
+pub fn on_changed(mut handler: impl FnMut(Vec<String>) + 'static) -> Result<ExtListener> {
+    let closure =
+        Closure::<dyn FnMut(JsValue, JsValue)>::new(move |changes: JsValue, area: JsValue| {
+            if area.as_string().as_deref() != Some("local") {
+                return;
+            }
+            let keys = js_sys::Object::keys(&changes.into())
+                .iter()
+                .filter_map(|k| k.as_string())
+                .collect();
+            handler(keys);
+        });
+    ExtListener::add(&["storage", "onChanged"], closure)
+}

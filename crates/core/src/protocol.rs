@@ -1,0 +1,159 @@
+//! The versioned messages between content script, background and popup.
+//!
+//! Architecture invariant: every message that crosses a context boundary is one of these
+//! serde types and carries `v`. The background decodes with [`decode`], which never
+//! panics; a message that fails is counted as malformed and dropped on its own.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Version of the message protocol. Bump it when a message's meaning changes.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// The most events one capture message may carry; a sender splits larger batches.
+pub const MAX_BATCH: usize = 2000;
+
+/// A message to the background.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
+pub enum Request {
+    /// Events from one document, in the order the page fired them.
+    Capture {
+        v: u32,
+        /// Random per-document token (see `record::Origin`).
+        document: String,
+        events: Vec<PageEvent>,
+    },
+    /// A frame's sentinel saw its first event: inject the Rust engine into that frame.
+    LoadEngine { v: u32 },
+    /// The popup asks to empty the log.
+    Clear { v: u32 },
+    /// The popup pauses or resumes capture.
+    SetPaused { v: u32, paused: bool },
+    /// The popup changes the retention limit, in events.
+    SetRetention { v: u32, max_events: u64 },
+}
+
+/// One event as the content script saw it. The background adds tab, frame and seq.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PageEvent {
+    /// Counter within the document, from 1.
+    pub n: u64,
+    /// The DOM event name; validated against `EventKind` by the background.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Milliseconds since the epoch: `performance.timeOrigin + event.timeStamp`.
+    pub captured_at: f64,
+    pub url: String,
+    #[serde(default)]
+    pub detail: Value,
+    #[serde(default)]
+    pub detail_truncated: bool,
+}
+
+/// The background's answer to a [`Request`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase", deny_unknown_fields)]
+pub enum Response {
+    /// The events are durably stored (or were already); the sender may forget them.
+    Stored {
+        v: u32,
+        stored: u32,
+        duplicates: u32,
+    },
+    /// Capture is paused; the events were not stored, deliberately.
+    Paused {
+        v: u32,
+    },
+    Done {
+        v: u32,
+    },
+    /// The request was refused; `reason` says why in plain words.
+    Refused {
+        v: u32,
+        reason: String,
+    },
+}
+
+/// Why a message was not accepted.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DecodeError {
+    WrongVersion(Option<u64>),
+    Malformed(String),
+}
+
+impl std::fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DecodeError::WrongVersion(Some(v)) => {
+                write!(f, "protocol version {v}, expected {PROTOCOL_VERSION}")
+            }
+            DecodeError::WrongVersion(None) => write!(f, "message has no protocol version"),
+            DecodeError::Malformed(e) => write!(f, "malformed message: {e}"),
+        }
+    }
+}
+
+/// Decodes a message from any JSON value. Checks the version before the shape, so an
+/// old or future sender gets a clear answer.
+pub fn decode(value: Value) -> Result<Request, DecodeError> {
+    match value.get("v").and_then(Value::as_u64) {
+        Some(v) if v == u64::from(PROTOCOL_VERSION) => {}
+        other => return Err(DecodeError::WrongVersion(other)),
+    }
+    let request: Request =
+        serde_json::from_value(value).map_err(|e| DecodeError::Malformed(e.to_string()))?;
+    if let Request::Capture { events, .. } = &request {
+        if events.len() > MAX_BATCH {
+            return Err(DecodeError::Malformed(format!(
+                "{} events in one message, at most {MAX_BATCH}",
+                events.len()
+            )));
+        }
+    }
+    Ok(request)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn decodes_a_capture() {
+        let msg = json!({"kind": "capture", "v": 1, "document": "d1", "events": [
+            {"n": 1, "type": "fullview:callAccepted", "capturedAt": 1.5, "url": "http://x/",
+             "detail": {"callId": "c"}}
+        ]});
+        let Request::Capture { events, .. } = decode(msg).unwrap() else {
+            panic!("not a capture")
+        };
+        assert_eq!(events[0].kind, "fullview:callAccepted");
+        assert!(!events[0].detail_truncated);
+    }
+
+    #[test]
+    fn refuses_other_versions_and_shapes() {
+        let cases = [
+            (json!({"kind": "clear"}), "message has no protocol version"),
+            (
+                json!({"kind": "clear", "v": 2}),
+                "protocol version 2, expected 1",
+            ),
+            (json!("hello"), "message has no protocol version"),
+            (
+                json!({"kind": "nope", "v": 1}),
+                "malformed message: unknown variant",
+            ),
+            (
+                json!({"kind": "capture", "v": 1, "document": 5, "events": []}),
+                "malformed message: invalid type",
+            ),
+        ];
+        for (input, expect) in cases {
+            let err = decode(input.clone()).unwrap_err().to_string();
+            assert!(err.starts_with(expect), "{input}: {err}");
+        }
+    }
+}

@@ -1,0 +1,764 @@
+//! Groups a captured log into what the popup shows: [`Call`]s by callId, inbound support
+//! requests ([`InboundRequest`]) per tab, and an `unassigned` bucket, so no event is ever
+//! hidden. Also the event [`Filter`] and a compact text [`dump`] used by the fixture tests.
+//!
+//! Ordering rule: inside a call or request, events are judged in page time (`captured_at`,
+//! ties broken by `seq`). `seq` is the order the background stored them in, and batches
+//! from different tabs can arrive late, so seq order would invent anomalies across tabs.
+//! All tabs of one browser share one clock, which makes page times comparable.
+
+use crate::event::EventKind;
+use crate::lifecycle::{
+    format_rel, format_secs, CallMachine, CallState, Flag, InboundMachine, InboundState, Thresholds,
+};
+use crate::record::{EventRecord, TabNote, TabNoteKind};
+use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
+use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write as _;
+
+/// Everything the popup renders, built by [`build`]. Borrows the log it was built from.
+#[derive(Debug, Clone)]
+pub struct Timeline<'a> {
+    /// Newest first (by start time).
+    pub calls: Vec<Call<'a>>,
+    /// Newest first (by start time).
+    pub inbound: Vec<InboundRequest<'a>>,
+    /// Call events without a callId: they belong to no call, but are never dropped. In seq
+    /// order.
+    pub unassigned: Vec<&'a EventRecord>,
+    /// The `now` the unanswered checks were evaluated against.
+    pub now: f64,
+    pub thresholds: Thresholds,
+}
+
+/// One call: every event carrying its callId.
+#[derive(Debug, Clone)]
+pub struct Call<'a> {
+    pub call_id: &'a str,
+    /// In seq order.
+    pub events: Vec<&'a EventRecord>,
+    /// In time order: events (fan-out requests collapsed) and the notes of its tabs.
+    pub steps: Vec<Step<'a>>,
+    /// Tab ids, ascending.
+    pub tabs: Vec<i64>,
+    /// Distinct URL origins, in the order they first appear.
+    pub sites: Vec<String>,
+    /// Time of the first event (ms since the epoch).
+    pub start: f64,
+    /// Time of the latest event.
+    pub last_at: f64,
+    /// Time of the deny or end that finished the call.
+    pub end: Option<f64>,
+    pub duration_ms: Option<f64>,
+    /// First `callRequested` to first `callAccepted`: how long the customer took.
+    pub accept_delay_ms: Option<f64>,
+    pub state: CallState,
+    /// In time order.
+    pub flags: Vec<Flag>,
+    /// Ids ([`InboundRequest::id`]) of inbound requests linked to this call.
+    pub linked_inbound: Vec<u64>,
+}
+
+impl Call<'_> {
+    /// Lowest seq of the call.
+    pub fn first_seq(&self) -> u64 {
+        self.events.first().map_or(0, |e| e.seq)
+    }
+
+    pub fn seqs(&self) -> Vec<u64> {
+        self.events.iter().map(|e| e.seq).collect()
+    }
+}
+
+/// One row of a call's timeline.
+#[derive(Debug, Clone)]
+pub struct Step<'a> {
+    /// Absolute time (ms since the epoch) of the step's first member.
+    pub at: f64,
+    /// Milliseconds after the call's first event.
+    pub rel_ms: f64,
+    pub body: StepBody<'a>,
+}
+
+#[derive(Debug, Clone)]
+pub enum StepBody<'a> {
+    /// One event, or for `callRequested` the fan-out: one member per tab, time order.
+    Events {
+        kind: EventKind,
+        events: Vec<&'a EventRecord>,
+    },
+    /// Something that happened to one of the call's tabs.
+    Note(&'a TabNote),
+}
+
+impl<'a> Step<'a> {
+    /// Member events (empty for a note).
+    pub fn events(&self) -> &[&'a EventRecord] {
+        match &self.body {
+            StepBody::Events { events, .. } => events,
+            StepBody::Note(_) => &[],
+        }
+    }
+
+    /// True for a `callRequested` step with more than one tab.
+    pub fn is_fan_out(&self) -> bool {
+        self.events().len() > 1
+    }
+
+    /// Plain words: "call requested in 3 tabs", "call accepted by customer", "tab 4 closed".
+    pub fn label(&self) -> String {
+        match &self.body {
+            StepBody::Events { kind, events } if events.len() > 1 => {
+                format!("{} in {} tabs", kind.label(), events.len())
+            }
+            StepBody::Events { kind, .. } => kind.label().to_string(),
+            StepBody::Note(note) => note_label(note),
+        }
+    }
+}
+
+fn note_label(note: &TabNote) -> String {
+    match &note.kind {
+        TabNoteKind::Closed => format!("tab {} closed", note.tab_id),
+        TabNoteKind::Navigated { url } => format!("tab {} navigated to {url}", note.tab_id),
+    }
+}
+
+/// An inbound (customer-initiated) support request in one tab.
+#[derive(Debug, Clone)]
+pub struct InboundRequest<'a> {
+    /// Seq of its first event: unique, stable across rebuilds, used in exports.
+    pub id: u64,
+    pub tab_id: i64,
+    /// In time order.
+    pub events: Vec<&'a EventRecord>,
+    pub state: InboundState,
+    pub sites: Vec<String>,
+    pub start: f64,
+    /// Time of the taken or cancel that closed it.
+    pub end: Option<f64>,
+    /// The call that answered it, by the linking rule (see `docs/lifecycle.md`).
+    pub linked_call: Option<&'a str>,
+    pub flags: Vec<Flag>,
+}
+
+impl InboundRequest<'_> {
+    pub fn seqs(&self) -> Vec<u64> {
+        let mut seqs: Vec<u64> = self.events.iter().map(|e| e.seq).collect();
+        seqs.sort_unstable();
+        seqs
+    }
+}
+
+impl<'a> Timeline<'a> {
+    pub fn call(&self, call_id: &str) -> Option<&Call<'a>> {
+        self.calls.iter().find(|c| c.call_id == call_id)
+    }
+
+    pub fn inbound_request(&self, id: u64) -> Option<&InboundRequest<'a>> {
+        self.inbound.iter().find(|r| r.id == id)
+    }
+
+    /// Flags over all calls and requests, for a badge.
+    pub fn flag_count(&self) -> usize {
+        self.calls.iter().map(|c| c.flags.len()).sum::<usize>()
+            + self.inbound.iter().map(|r| r.flags.len()).sum::<usize>()
+    }
+}
+
+/// Page time, then seq: the order lifecycles are judged in.
+fn by_time(a: &&EventRecord, b: &&EventRecord) -> Ordering {
+    a.captured_at
+        .total_cmp(&b.captured_at)
+        .then(a.seq.cmp(&b.seq))
+}
+
+/// The origin of a URL (`https://shop.example:8443`), without credentials, path or query:
+/// enough to tell sites apart without copying page data into summaries.
+pub fn site_of(url: &str) -> String {
+    let url = url.trim();
+    if let Some(i) = url.find("://") {
+        let rest = &url[i + 3..];
+        let authority = &rest[..rest.find(['/', '?', '#', '\\']).unwrap_or(rest.len())];
+        let host = authority
+            .rsplit_once('@')
+            .map_or(authority, |(_, host)| host);
+        return format!(
+            "{}://{}",
+            url[..i].to_ascii_lowercase(),
+            host.to_ascii_lowercase()
+        );
+    }
+    // Scheme-only URLs: `about:blank` says something, `data:…` could be huge.
+    match url.split_once(':') {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("about") => {
+            let end = rest.find(['?', '#']).unwrap_or(rest.len());
+            format!("about:{}", &rest[..end])
+        }
+        Some((scheme, _)) => format!("{}:", scheme.to_ascii_lowercase()),
+        None => String::new(),
+    }
+}
+
+fn sites_of<'e>(events: impl IntoIterator<Item = &'e &'e EventRecord>) -> Vec<String> {
+    let mut sites: Vec<String> = Vec::new();
+    for e in events {
+        let site = site_of(&e.url);
+        if !site.is_empty() && !sites.contains(&site) {
+            sites.push(site);
+        }
+    }
+    sites
+}
+
+/// Groups `events` (any order; typically the whole log or a [`filter_events`] result) and
+/// the tab `notes` into a [`Timeline`]. `now` is only used for the unanswered checks.
+/// One pass into hash maps, then a sort per group: linear apart from the sorts.
+pub fn build<'a, I>(
+    events: I,
+    notes: &'a [TabNote],
+    now: f64,
+    thresholds: &Thresholds,
+) -> Timeline<'a>
+where
+    I: IntoIterator<Item = &'a EventRecord>,
+{
+    let mut by_call: HashMap<&'a str, Vec<&'a EventRecord>> = HashMap::new();
+    let mut inbound_by_tab: HashMap<i64, Vec<&'a EventRecord>> = HashMap::new();
+    // Events that can start a call, per tab: the candidates for linking inbound requests.
+    let mut call_starts: HashMap<i64, Vec<&'a EventRecord>> = HashMap::new();
+    let mut unassigned = Vec::new();
+    for e in events {
+        match e.call_id.as_deref() {
+            Some(id) => {
+                by_call.entry(id).or_default().push(e);
+                if matches!(e.kind, EventKind::CallRequested | EventKind::CallAccepted) {
+                    call_starts.entry(e.tab_id).or_default().push(e);
+                }
+            }
+            None if !e.kind.is_inbound() => unassigned.push(e),
+            None => {}
+        }
+        // Inbound events with a callId belong to that call and still take part here.
+        if e.kind.is_inbound() {
+            inbound_by_tab.entry(e.tab_id).or_default().push(e);
+        }
+    }
+    unassigned.sort_by_key(|e| e.seq);
+    for starts in call_starts.values_mut() {
+        starts.sort_by(by_time);
+    }
+
+    let mut inbound = Vec::new();
+    for (tab, mut list) in inbound_by_tab {
+        list.sort_by(by_time);
+        let starts = call_starts.get(&tab).map_or(&[][..], Vec::as_slice);
+        group_inbound(tab, &list, starts, now, thresholds, &mut inbound);
+    }
+
+    // Which requests each call answered; a taken one lets the call start without a request.
+    let mut links: HashMap<&'a str, Vec<(u64, InboundState)>> = HashMap::new();
+    for r in &inbound {
+        if let Some(call) = r.linked_call {
+            links.entry(call).or_default().push((r.id, r.state));
+        }
+    }
+
+    let mut notes_by_tab: HashMap<i64, Vec<&'a TabNote>> = HashMap::new();
+    for note in notes {
+        notes_by_tab.entry(note.tab_id).or_default().push(note);
+    }
+    for list in notes_by_tab.values_mut() {
+        list.sort_by(|a, b| a.at.total_cmp(&b.at).then(a.seq.cmp(&b.seq)));
+    }
+
+    let mut calls: Vec<Call<'a>> = by_call
+        .into_iter()
+        .map(|(id, events)| {
+            let linked = links.remove(id).unwrap_or_default();
+            build_call(id, events, linked, &notes_by_tab, now, thresholds)
+        })
+        .collect();
+    calls.sort_by(|a, b| {
+        b.start
+            .total_cmp(&a.start)
+            .then(b.first_seq().cmp(&a.first_seq()))
+    });
+    inbound.sort_by(|a, b| b.start.total_cmp(&a.start).then(b.id.cmp(&a.id)));
+
+    Timeline {
+        calls,
+        inbound,
+        unassigned,
+        now,
+        thresholds: thresholds.clone(),
+    }
+}
+
+/// Splits one tab's inbound events (time order) into requests and links each to a call.
+fn group_inbound<'a>(
+    tab: i64,
+    list: &[&'a EventRecord],
+    starts: &[&'a EventRecord],
+    now: f64,
+    thresholds: &Thresholds,
+    out: &mut Vec<InboundRequest<'a>>,
+) {
+    let mut groups: Vec<(InboundMachine, Vec<&'a EventRecord>)> = Vec::new();
+    for &e in list {
+        if let Some((machine, members)) = groups.last_mut() {
+            let start = members[0].captured_at;
+            if machine.feed(e, e.captured_at - start) {
+                members.push(e);
+                continue;
+            }
+        }
+        let mut machine = InboundMachine::new();
+        machine.feed(e, 0.0);
+        groups.push((machine, vec![e]));
+    }
+    let next_starts: Vec<Option<&'a EventRecord>> = groups
+        .iter()
+        .skip(1)
+        .map(|(_, members)| Some(members[0]))
+        .chain([None])
+        .collect();
+    for ((machine, events), next) in groups.into_iter().zip(next_starts) {
+        let start = events[0].captured_at;
+        let close = machine.close().map(|m| (m.kind, start + m.at, m.seq));
+        let linked_call = link(&events, close, next, starts, thresholds);
+        let (state, flags) = machine.finish(start, now, thresholds);
+        out.push(InboundRequest {
+            id: events[0].seq,
+            tab_id: tab,
+            sites: sites_of(&events),
+            state,
+            start,
+            end: close.map(|(_, at, _)| at),
+            linked_call,
+            flags,
+            events,
+        });
+    }
+}
+
+/// The linking rule (`docs/lifecycle.md`): a callId on one of the request's own events
+/// wins; otherwise the first `callRequested`/`callAccepted` with a callId in the same tab
+/// at or after the request's first event, if it comes before the tab's next request and
+/// while the request was open (or within the link window after it was taken).
+fn link<'a>(
+    events: &[&'a EventRecord],
+    close: Option<(EventKind, f64, u64)>,
+    next: Option<&'a EventRecord>,
+    starts: &[&'a EventRecord],
+    thresholds: &Thresholds,
+) -> Option<&'a str> {
+    if let Some(id) = events.iter().find_map(|e| e.call_id.as_deref()) {
+        return Some(id);
+    }
+    let first = events[0];
+    let candidate =
+        starts[starts.partition_point(|s| by_time(s, &first) == Ordering::Less)..].first()?;
+    if next.is_some_and(|n| by_time(candidate, &n) != Ordering::Less) {
+        return None;
+    }
+    let fits = match close {
+        None => true,
+        Some((EventKind::SupportRequestTaken, at, _)) => {
+            candidate.captured_at <= at + thresholds.link_window_ms
+        }
+        // Cancelled: only a call that came while the request was still open answered it.
+        Some((_, at, seq)) => (candidate.captured_at, candidate.seq) < (at, seq),
+    };
+    if fits {
+        candidate.call_id.as_deref()
+    } else {
+        None
+    }
+}
+
+fn build_call<'a>(
+    call_id: &'a str,
+    mut events: Vec<&'a EventRecord>,
+    linked: Vec<(u64, InboundState)>,
+    notes_by_tab: &HashMap<i64, Vec<&'a TabNote>>,
+    now: f64,
+    thresholds: &Thresholds,
+) -> Call<'a> {
+    let mut ordered = events.clone();
+    ordered.sort_by(by_time);
+    events.sort_by_key(|e| e.seq);
+    let start = ordered[0].captured_at;
+    let last_at = ordered[ordered.len() - 1].captured_at;
+
+    let mut machine = CallMachine::new(linked.iter().any(|(_, s)| *s == InboundState::Taken));
+    for e in &ordered {
+        machine.feed(e, e.captured_at - start);
+    }
+    let accept_delay_ms = match (machine.first_request(), machine.first_accept()) {
+        (Some(req), Some(acc)) if acc.at >= req.at => Some(acc.at - req.at),
+        _ => None,
+    };
+    let end = machine.terminal().map(|t| start + t.at);
+    let (state, mut flags) = machine.finish(start, now, thresholds);
+
+    let requested_tabs: BTreeSet<i64> = ordered
+        .iter()
+        .filter(|e| e.kind == EventKind::CallRequested)
+        .map(|e| e.tab_id)
+        .collect();
+    if !requested_tabs.is_empty() {
+        for e in &ordered {
+            if matches!(e.kind, EventKind::CallAccepted | EventKind::CallDenied)
+                && !requested_tabs.contains(&e.tab_id)
+            {
+                flags.push(Flag::AnsweredInOtherTab {
+                    seq: e.seq,
+                    at: e.captured_at - start,
+                    kind: e.kind,
+                    tab: e.tab_id,
+                    requested_tabs: requested_tabs.iter().copied().collect(),
+                });
+            }
+        }
+    }
+
+    let tabs: Vec<i64> = ordered
+        .iter()
+        .map(|e| e.tab_id)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+
+    // Notes of the call's tabs while it ran; for a call that never finished, also the first
+    // note after its last event, which often explains why it stopped.
+    let window_end = end.unwrap_or(last_at);
+    let mut notes: Vec<&'a TabNote> = Vec::new();
+    for tab in &tabs {
+        let Some(list) = notes_by_tab.get(tab) else {
+            continue;
+        };
+        let from = list.partition_point(|n| n.at < start);
+        let to = list.partition_point(|n| n.at <= window_end);
+        notes.extend(&list[from..to]);
+        if end.is_none() {
+            notes.extend(list.get(to));
+        }
+        // A closed tab explains a call that is still live in the log.
+        if matches!(
+            state,
+            CallState::Taken | CallState::Requested | CallState::Accepted
+        ) {
+            if let Some(closed) = list[from..].iter().find(|n| n.kind == TabNoteKind::Closed) {
+                flags.push(Flag::TabClosedBeforeEnd {
+                    seq: closed.seq,
+                    at: closed.at - start,
+                    tab: *tab,
+                });
+            }
+        }
+    }
+    notes.sort_by(|a, b| a.at.total_cmp(&b.at).then(a.seq.cmp(&b.seq)));
+    flags.sort_by(|a, b| a.at().total_cmp(&b.at()).then(a.seq().cmp(&b.seq())));
+
+    let mut linked_inbound: Vec<u64> = linked.into_iter().map(|(id, _)| id).collect();
+    linked_inbound.sort_unstable();
+
+    Call {
+        call_id,
+        sites: sites_of(&ordered),
+        steps: steps_of(&ordered, &notes, start),
+        events,
+        tabs,
+        start,
+        last_at,
+        end,
+        duration_ms: end.map(|end| end - start),
+        accept_delay_ms,
+        state,
+        flags,
+        linked_inbound,
+    }
+}
+
+/// Merges events and notes by time. Consecutive `callRequested` events from tabs not yet in
+/// the current step are the documented one-per-tab fan-out and collapse into one step.
+fn steps_of<'a>(ordered: &[&'a EventRecord], notes: &[&'a TabNote], start: f64) -> Vec<Step<'a>> {
+    let mut steps: Vec<Step<'a>> = Vec::with_capacity(ordered.len() + notes.len());
+    let mut notes = notes.iter().peekable();
+    for &e in ordered {
+        while let Some(note) = notes.next_if(|n| n.at < e.captured_at) {
+            steps.push(note_step(note, start));
+        }
+        if e.kind == EventKind::CallRequested {
+            if let Some(Step {
+                body:
+                    StepBody::Events {
+                        kind: EventKind::CallRequested,
+                        events,
+                    },
+                ..
+            }) = steps.last_mut()
+            {
+                if events.iter().all(|m| m.tab_id != e.tab_id) {
+                    events.push(e);
+                    continue;
+                }
+            }
+        }
+        steps.push(Step {
+            at: e.captured_at,
+            rel_ms: e.captured_at - start,
+            body: StepBody::Events {
+                kind: e.kind,
+                events: vec![e],
+            },
+        });
+    }
+    steps.extend(notes.map(|n| note_step(n, start)));
+    steps
+}
+
+fn note_step<'a>(note: &'a TabNote, start: f64) -> Step<'a> {
+    Step {
+        at: note.at,
+        rel_ms: note.at - start,
+        body: StepBody::Note(note),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Filter
+// ---------------------------------------------------------------------------------------
+
+/// What the popup's filter bar selects. Empty fields select everything.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Filter {
+    pub tab: Option<i64>,
+    /// `None` is every kind; an empty set selects nothing.
+    pub kinds: Option<BTreeSet<EventKind>>,
+    /// Case-insensitive substring of the callId, URL or top-level URL; trimmed.
+    pub text: String,
+}
+
+impl Filter {
+    pub fn is_empty(&self) -> bool {
+        self.tab.is_none() && self.kinds.is_none() && self.text.trim().is_empty()
+    }
+
+    pub fn matches(&self, event: &EventRecord) -> bool {
+        self.matches_with(event, &self.text.trim().to_lowercase())
+    }
+
+    fn matches_with(&self, e: &EventRecord, needle: &str) -> bool {
+        if self.tab.is_some_and(|tab| tab != e.tab_id) {
+            return false;
+        }
+        if self
+            .kinds
+            .as_ref()
+            .is_some_and(|kinds| !kinds.contains(&e.kind))
+        {
+            return false;
+        }
+        needle.is_empty()
+            || e.call_id
+                .as_deref()
+                .is_some_and(|id| contains_ci(id, needle))
+            || contains_ci(&e.url, needle)
+            || e.top_url
+                .as_deref()
+                .is_some_and(|url| contains_ci(url, needle))
+    }
+}
+
+/// The events `filter` selects, in their original order. Group the result with [`build`].
+/// Note that lifecycle flags are judged on what is grouped: filtering out a kind (say
+/// `callRequested`) makes the remaining answers look unrequested.
+pub fn filter_events<'a>(events: &'a [EventRecord], filter: &Filter) -> Vec<&'a EventRecord> {
+    let needle = filter.text.trim().to_lowercase();
+    events
+        .iter()
+        .filter(|e| filter.matches_with(e, &needle))
+        .collect()
+}
+
+/// `needle` is already lower case. ASCII needles compare bytes without allocating: ASCII
+/// bytes never occur inside a multi-byte UTF-8 character, so this cannot match half a char.
+fn contains_ci(hay: &str, needle: &str) -> bool {
+    if needle.is_ascii() {
+        let (h, n) = (hay.as_bytes(), needle.as_bytes());
+        return n.len() <= h.len() && h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n));
+    }
+    hay.to_lowercase().contains(needle)
+}
+
+// ---------------------------------------------------------------------------------------
+// Debug dump
+// ---------------------------------------------------------------------------------------
+
+/// A compact, deterministic text rendering of a timeline for tests and bug reports.
+pub fn dump(timeline: &Timeline) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "calls={} inbound={} unassigned={}",
+        timeline.calls.len(),
+        timeline.inbound.len(),
+        timeline.unassigned.len()
+    );
+    for call in &timeline.calls {
+        let _ = write!(
+            out,
+            "call {} state={} tabs={:?} sites=[{}] start={}",
+            call.call_id,
+            call.state.as_str(),
+            call.tabs,
+            call.sites.join(", "),
+            call.start
+        );
+        if let Some(end) = call.end {
+            let _ = write!(out, " end={end}");
+        }
+        if let Some(d) = call.duration_ms {
+            let _ = write!(out, " duration={}", format_secs(d));
+        }
+        if let Some(d) = call.accept_delay_ms {
+            let _ = write!(out, " acceptDelay={}", format_secs(d));
+        }
+        let _ = writeln!(out, " seqs={:?}", call.seqs());
+        for step in &call.steps {
+            let _ = write!(out, "  {:>9}  ", format_rel(step.rel_ms));
+            match &step.body {
+                StepBody::Events { kind, events } if events.len() > 1 => {
+                    let members: Vec<String> = events
+                        .iter()
+                        .map(|e| {
+                            format!(
+                                "#{} tab {} {}",
+                                e.seq,
+                                e.tab_id,
+                                format_rel(e.captured_at - call.start)
+                            )
+                        })
+                        .collect();
+                    let _ = writeln!(
+                        out,
+                        "{} x{}: {}",
+                        kind.short(),
+                        events.len(),
+                        members.join(", ")
+                    );
+                }
+                StepBody::Events { events, .. } => {
+                    let _ = writeln!(out, "{}", event_line(events[0], false));
+                }
+                StepBody::Note(note) => {
+                    let _ = writeln!(out, "note #{} {}", note.seq, note_label(note));
+                }
+            }
+        }
+        dump_flags(&mut out, &call.flags);
+        if !call.linked_inbound.is_empty() {
+            let ids: Vec<String> = call
+                .linked_inbound
+                .iter()
+                .map(|id| format!("#{id}"))
+                .collect();
+            let _ = writeln!(out, "  linked inbound {}", ids.join(", "));
+        }
+    }
+    for req in &timeline.inbound {
+        let _ = write!(
+            out,
+            "inbound #{} tab={} state={} sites=[{}] start={}",
+            req.id,
+            req.tab_id,
+            req.state.as_str(),
+            req.sites.join(", "),
+            req.start
+        );
+        if let Some(end) = req.end {
+            let _ = write!(out, " end={end}");
+        }
+        if let Some(call) = req.linked_call {
+            let _ = write!(out, " linked={call}");
+        }
+        let _ = writeln!(out, " seqs={:?}", req.seqs());
+        for e in &req.events {
+            let _ = writeln!(
+                out,
+                "  {:>9}  {}",
+                format_rel(e.captured_at - req.start),
+                event_line(e, true)
+            );
+        }
+        dump_flags(&mut out, &req.flags);
+    }
+    if !timeline.unassigned.is_empty() {
+        let _ = writeln!(out, "unassigned");
+        for e in &timeline.unassigned {
+            let _ = writeln!(out, "  at={}  {}", e.captured_at, event_line(e, false));
+        }
+    }
+    out
+}
+
+fn event_line(e: &EventRecord, with_call: bool) -> String {
+    let mut line = format!(
+        "#{} {} tab {}/{}",
+        e.seq,
+        e.kind.short(),
+        e.tab_id,
+        e.frame_id
+    );
+    if let (true, Some(id)) = (with_call, &e.call_id) {
+        let _ = write!(line, " call={id}");
+    }
+    line
+}
+
+fn dump_flags(out: &mut String, flags: &[Flag]) {
+    for flag in flags {
+        let _ = writeln!(
+            out,
+            "  ! {} #{}: {}",
+            flag.code(),
+            flag.seq(),
+            flag.message()
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sites_are_origins_without_credentials() {
+        assert_eq!(
+            site_of("https://shop.example/cart?x=1"),
+            "https://shop.example"
+        );
+        assert_eq!(
+            site_of("HTTPS://Shop.Example:8443#top"),
+            "https://shop.example:8443"
+        );
+        assert_eq!(
+            site_of("https://user:secret@shop.example/"),
+            "https://shop.example"
+        );
+        assert_eq!(site_of("about:blank"), "about:blank");
+        assert_eq!(site_of("data:text/html,<b>hi</b>"), "data:");
+        assert_eq!(site_of(""), "");
+    }
+
+    #[test]
+    fn case_insensitive_search_handles_unicode() {
+        assert!(contains_ci("https://SHOP.example/", "shop"));
+        assert!(contains_ci("Grüße-Call", "grüße"));
+        assert!(!contains_ci("ab", "abc"));
+    }
+}

@@ -1,0 +1,148 @@
+//! Installs what the build and the tests need, and skips what is already there, so the
+//! second run is fast. Every step is idempotent and names what it installs.
+//!
+//! Sources are only the package registries reachable here (../shared/platform-notes.md):
+//! Debian's packages for the browsers, drivers and binaryen; crates.io for the
+//! wasm-bindgen CLI and geckodriver; npm for web-ext.
+
+use std::process::Command;
+
+use crate::shell::{done, has, output, run, step};
+
+#[derive(Clone, Copy, PartialEq)]
+pub enum Need {
+    /// Enough to build `dist/`.
+    Build,
+    /// Build, plus browsers and drivers to run the extension.
+    Run,
+    /// Everything, including linters.
+    Everything,
+}
+
+pub fn ensure(need: Need) -> Result<(), String> {
+    let timer = step("setup: checking tools");
+    wasm_target()?;
+    wasm_bindgen_cli()?;
+    let mut apt = vec![];
+    if !has("wasm-opt") || !has("wasm2js") {
+        apt.push("binaryen");
+    }
+    if need != Need::Build {
+        if !has("chromium") {
+            apt.push("chromium");
+        }
+        if !has("chromedriver") {
+            apt.push("chromium-driver");
+        }
+        if !has("firefox-esr") {
+            apt.push("firefox-esr");
+        }
+    }
+    if need == Need::Everything && (!has("node") || !has("npm")) {
+        apt.extend(["nodejs", "npm"]);
+    }
+    apt_install(&apt)?;
+    if need != Need::Build {
+        geckodriver()?;
+    }
+    if need == Need::Everything {
+        web_ext()?;
+    }
+    done(timer);
+    Ok(())
+}
+
+fn wasm_target() -> Result<(), String> {
+    // rust-toolchain.toml lists the target, so rustup normally fetched it already.
+    let installed =
+        output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if installed
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
+        return Ok(());
+    }
+    run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+}
+
+/// The wasm-bindgen version in Cargo.lock: the CLI must equal it byte for byte.
+pub fn locked_wasm_bindgen() -> Result<String, String> {
+    let lock = std::fs::read_to_string(crate::root().join("Cargo.lock"))
+        .map_err(|e| format!("reading Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\"" {
+            if let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
+                return Ok(v.trim_end_matches('"').to_string());
+            }
+        }
+    }
+    Err("Cargo.lock has no wasm-bindgen entry".into())
+}
+
+fn wasm_bindgen_cli() -> Result<(), String> {
+    let want = locked_wasm_bindgen()?;
+    let have = output(Command::new("wasm-bindgen").arg("--version")).unwrap_or_default();
+    if have.trim() == format!("wasm-bindgen {want}") {
+        return Ok(());
+    }
+    eprintln!("    installing wasm-bindgen-cli {want} (about 2.5 minutes)");
+    // Not --locked: the registry here lacks a crate version its lock file pins
+    // (platform-notes.md).
+    run(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &want]))
+}
+
+fn geckodriver() -> Result<(), String> {
+    if has("geckodriver") {
+        return Ok(());
+    }
+    eprintln!("    installing geckodriver (about 1.5 minutes)");
+    // The npm geckodriver package downloads a binary, which fails here; crates.io's builds.
+    run(Command::new("cargo").args(["install", "geckodriver", "--version", "0.37.1"]))
+}
+
+pub fn web_ext_bin() -> std::path::PathBuf {
+    crate::root().join(".tools/node_modules/.bin/web-ext")
+}
+
+fn web_ext() -> Result<(), String> {
+    if web_ext_bin().exists() {
+        return Ok(());
+    }
+    let dir = crate::root().join(".tools");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    run(Command::new("npm")
+        .args([
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--loglevel=error",
+            "--prefix",
+        ])
+        .arg(&dir)
+        .arg("web-ext@10"))
+}
+
+fn apt_install(packages: &[&str]) -> Result<(), String> {
+    if packages.is_empty() {
+        return Ok(());
+    }
+    eprintln!("    installing Debian packages: {}", packages.join(" "));
+    let sudo = output(Command::new("id").arg("-u")).is_some_and(|u| u.trim() != "0");
+    let apt = |args: &[&str]| {
+        let mut cmd = if sudo {
+            Command::new("sudo")
+        } else {
+            Command::new("apt-get")
+        };
+        if sudo {
+            cmd.arg("apt-get");
+        }
+        cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        run(&mut cmd)
+    };
+    apt(&["update", "-qq"])?;
+    let mut args = vec!["install", "-y", "-qq", "--no-install-recommends"];
+    args.extend_from_slice(packages);
+    apt(&args)
+}
