@@ -8,7 +8,18 @@
 use fvi_core::detail::{marker, string, Budget, MAX_DEPTH};
 use js_sys::{Array, Object, Reflect};
 use serde_json::{Map, Number, Value};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
+
+// js-sys binds these without `catch`, but on a revoked proxy, or a proxy whose traps
+// throw, they throw, and an exception through wasm would abort the whole walk.
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
+    fn is_array(value: &JsValue) -> Result<bool, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = keys)]
+    fn object_keys(value: &JsValue) -> Result<Array, JsValue>;
+}
 
 /// The walked value and whether anything was cut.
 pub fn walk_detail(value: &JsValue) -> (Value, bool) {
@@ -40,7 +51,7 @@ struct Walker {
 }
 
 fn is_plain_object(value: &JsValue) -> bool {
-    value.is_object() && !Array::is_array(value) && !value.is_function() && !is_node(value)
+    value.is_object() && is_array(value) == Ok(false) && !value.is_function() && !is_node(value)
 }
 
 fn is_node(value: &JsValue) -> bool {
@@ -72,10 +83,15 @@ impl Walker {
         }
         if let Some(n) = v.as_f64() {
             self.budget.spend(8);
-            return match Number::from_f64(n) {
-                Some(n) if v.js_typeof() == "number" => Value::Number(n),
-                _ => marker::number(&text_of(v)),
-            };
+            if v.js_typeof() != "number" || !n.is_finite() {
+                return marker::number(&text_of(v));
+            }
+            // Integers stay integers (`1`, not `1.0`), as JSON.stringify writes them.
+            const SAFE: f64 = 9_007_199_254_740_991.0;
+            if n.fract() == 0.0 && n.abs() <= SAFE {
+                return Value::Number(Number::from(n as i64));
+            }
+            return Number::from_f64(n).map_or_else(|| marker::number(&text_of(v)), Value::Number);
         }
         if let Some(s) = v.as_string() {
             return string(&s, &mut self.budget);
@@ -103,27 +119,34 @@ impl Walker {
             return marker::cycle();
         }
         self.path.push(v.clone());
-        let out = if Array::is_array(v) {
-            self.array(v.unchecked_ref(), depth)
-        } else {
-            let mut map = Map::new();
-            self.object_into(v, &mut map, depth, None);
-            Value::Object(map)
+        let out = match is_array(v) {
+            Ok(true) => self.array(v, depth),
+            Ok(false) => {
+                let mut map = Map::new();
+                self.object_into(v, &mut map, depth, None);
+                Value::Object(map)
+            }
+            Err(e) => marker::unreadable(&text_of(&e)),
         };
         self.path.pop();
         out
     }
 
-    fn array(&mut self, array: &Array, depth: usize) -> Value {
-        let len = array.length() as usize;
+    fn array(&mut self, array: &JsValue, depth: usize) -> Value {
+        let len = Reflect::get(array, &"length".into())
+            .ok()
+            .and_then(|l| l.as_f64())
+            .unwrap_or(0.0) as usize;
         let mut out = Vec::new();
         for i in 0..len {
             if !self.budget.spend(1) {
                 out.push(marker::truncated(len - i));
                 break;
             }
-            let item = array.get(i as u32);
-            out.push(self.value(&item, depth + 1));
+            out.push(match Reflect::get_u32(array, i as u32) {
+                Ok(item) => self.value(&item, depth + 1),
+                Err(e) => marker::unreadable(&text_of(&e)),
+            });
         }
         Value::Array(out)
     }
@@ -135,10 +158,8 @@ impl Walker {
         depth: usize,
         skip: Option<&str>,
     ) {
-        let object: &Object = v.unchecked_ref();
-        // Object.keys can throw on a revoked proxy.
-        let keys = match js_sys::Reflect::own_keys(object) {
-            Ok(_) => Object::keys(object),
+        let keys = match object_keys(v) {
+            Ok(keys) => keys,
             Err(e) => {
                 out.insert(
                     fvi_core::detail::MARKER_KEY.into(),
