@@ -29,8 +29,11 @@ impl Browser {
     }
 }
 
+/// `dist/`, or `$FVI_DIST` when set (lets two people build side by side).
 pub fn dist() -> PathBuf {
-    root().join("dist")
+    std::env::var_os("FVI_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("dist"))
 }
 
 pub fn build() -> Result<(), String> {
