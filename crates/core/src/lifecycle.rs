@@ -52,6 +52,15 @@ pub enum CallState {
 }
 
 impl CallState {
+    pub const ALL: [CallState; 6] = [
+        CallState::Unseen,
+        CallState::Taken,
+        CallState::Requested,
+        CallState::Accepted,
+        CallState::Denied,
+        CallState::Ended,
+    ];
+
     /// Stable name used in exports and test dumps.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -70,7 +79,7 @@ impl CallState {
             CallState::Unseen => "no call event captured",
             CallState::Taken => "inbound request taken",
             CallState::Requested => "waiting for the customer",
-            CallState::Accepted => "in progress",
+            CallState::Accepted => "no end captured yet",
             CallState::Denied => "denied by the customer",
             CallState::Ended => "ended",
         }
@@ -96,6 +105,15 @@ pub enum CallInput {
 }
 
 impl CallInput {
+    pub const ALL: [CallInput; 6] = [
+        CallInput::Requested,
+        CallInput::Accepted,
+        CallInput::Denied,
+        CallInput::Ended,
+        CallInput::InboundTaken,
+        CallInput::OtherInbound,
+    ];
+
     pub fn of(kind: EventKind) -> CallInput {
         match kind {
             EventKind::CallRequested => CallInput::Requested,
@@ -121,6 +139,22 @@ pub enum CallAnomaly {
     RequestedAfterAnswer,
     EventAfterEnd,
     TwoTerminalEvents,
+}
+
+impl CallAnomaly {
+    /// The [`Flag::code`] this anomaly becomes.
+    pub fn code(self) -> &'static str {
+        match self {
+            CallAnomaly::AcceptedWithoutRequest => "accepted-without-request",
+            CallAnomaly::DeniedWithoutRequest => "denied-without-request",
+            CallAnomaly::EndedWithoutStart => "ended-without-start",
+            CallAnomaly::AcceptedAndDenied => "accepted-and-denied",
+            CallAnomaly::AcceptedTwice => "accepted-twice",
+            CallAnomaly::RequestedAfterAnswer => "requested-after-answer",
+            CallAnomaly::EventAfterEnd => "event-after-end",
+            CallAnomaly::TwoTerminalEvents => "two-terminal-events",
+        }
+    }
 }
 
 /// The call state machine. Rules (the table in `docs/lifecycle.md`):
@@ -179,6 +213,14 @@ pub enum InboundState {
 }
 
 impl InboundState {
+    pub const ALL: [InboundState; 5] = [
+        InboundState::Unseen,
+        InboundState::Requested,
+        InboundState::CancelledByCustomer,
+        InboundState::CancelledByAgent,
+        InboundState::Taken,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             InboundState::Unseen => "unseen",
@@ -218,6 +260,20 @@ pub enum InboundAnomaly {
     TakenAfterCancel,
     ClosedTwice,
     RequestedAgain,
+}
+
+impl InboundAnomaly {
+    /// The [`Flag::code`] this anomaly becomes.
+    pub fn code(self) -> &'static str {
+        match self {
+            InboundAnomaly::TakenWithoutRequest => "taken-without-request",
+            InboundAnomaly::CancelledWithoutRequest => "cancelled-without-request",
+            InboundAnomaly::CancelledAfterTaken => "cancelled-after-taken",
+            InboundAnomaly::TakenAfterCancel => "taken-after-cancel",
+            InboundAnomaly::ClosedTwice => "inbound-closed-twice",
+            InboundAnomaly::RequestedAgain => "inbound-requested-again",
+        }
+    }
 }
 
 /// Result of [`inbound_transition`].
@@ -273,6 +329,7 @@ pub struct Mark {
     /// Milliseconds after the group's first event.
     pub at: f64,
     pub kind: EventKind,
+    pub tab: i64,
 }
 
 /// Something in a call or inbound request that breaks its lifecycle. Every flag names the
@@ -321,6 +378,7 @@ pub enum Flag {
         seq: u64,
         at: f64,
         kind: EventKind,
+        tab: i64,
         earlier: Mark,
     },
     /// Still requested at `now`; `seq` is the request.
@@ -387,6 +445,28 @@ pub enum Flag {
 }
 
 impl Flag {
+    /// Every code [`Flag::code`] can return, for filters and documentation.
+    pub const CODES: [&'static str; 18] = [
+        "accepted-without-request",
+        "denied-without-request",
+        "ended-without-start",
+        "accepted-and-denied",
+        "accepted-twice",
+        "requested-after-answer",
+        "event-after-end",
+        "two-terminal-events",
+        "unanswered",
+        "answered-in-other-tab",
+        "tab-closed-before-end",
+        "taken-without-request",
+        "cancelled-without-request",
+        "cancelled-after-taken",
+        "taken-after-cancel",
+        "inbound-closed-twice",
+        "inbound-requested-again",
+        "inbound-unanswered",
+    ];
+
     /// Stable identifier, used in the export file and in filters. Never reworded.
     pub fn code(&self) -> &'static str {
         match self {
@@ -472,8 +552,9 @@ impl Flag {
             Flag::AcceptedTwice {
                 at, tab, earlier, ..
             } => format!(
-                "Accepted again at {} in tab {tab}; it was first accepted {}",
+                "Accepted again at {} in tab {tab}; it was first accepted in tab {} ({})",
                 format_rel(*at),
+                earlier.tab,
                 earlier.describe()
             ),
             Flag::RequestedAfterAnswer {
@@ -494,13 +575,18 @@ impl Flag {
                 earlier.describe()
             ),
             Flag::TwoTerminalEvents {
-                at, kind, earlier, ..
+                at,
+                kind,
+                tab,
+                earlier,
+                ..
             } => format!(
-                "{} at {} although the call was already over ({} {})",
+                "{} at {} in tab {tab} although the call was already over ({} {} in tab {})",
                 verb(*kind),
                 format_rel(*at),
                 earlier.kind.short(),
-                earlier.describe()
+                earlier.describe(),
+                earlier.tab
             ),
             Flag::Unanswered {
                 at,
@@ -693,6 +779,7 @@ impl CallMachine {
             seq: event.seq,
             at,
             kind: event.kind,
+            tab: event.tab_id,
         };
         let (to, anomaly) = call_transition(self.state, CallInput::of(event.kind));
         if let Some(anomaly) = anomaly {
@@ -758,6 +845,7 @@ impl CallMachine {
                 seq,
                 at,
                 kind,
+                tab,
                 earlier: terminal,
             },
         }
@@ -771,6 +859,10 @@ impl CallMachine {
     }
     pub fn first_accept(&self) -> Option<Mark> {
         self.first_accept
+    }
+    /// The accept or deny that counted (the first answer wins).
+    pub fn answer(&self) -> Option<Mark> {
+        self.answer
     }
     /// The deny or end that finished the call.
     pub fn terminal(&self) -> Option<Mark> {
@@ -834,6 +926,7 @@ impl InboundMachine {
             seq: event.seq,
             at,
             kind: event.kind,
+            tab: event.tab_id,
         };
         let (to, anomaly) = match inbound_transition(self.state, event.kind) {
             InboundStep::NewRequest => return false,
@@ -917,15 +1010,6 @@ impl InboundMachine {
 mod tests {
     use super::*;
 
-    const CALL_STATES: [CallState; 6] = [
-        CallState::Unseen,
-        CallState::Taken,
-        CallState::Requested,
-        CallState::Accepted,
-        CallState::Denied,
-        CallState::Ended,
-    ];
-
     #[test]
     fn happy_call_paths_raise_nothing() {
         let paths: &[&[CallInput]] = &[
@@ -977,9 +1061,59 @@ mod tests {
 
     #[test]
     fn only_call_events_leave_a_state_changed_by_other_inbound() {
-        for from in CALL_STATES {
+        for from in CallState::ALL {
             let (to, _) = call_transition(from, CallInput::OtherInbound);
             assert_eq!(to, from);
+        }
+    }
+
+    #[test]
+    fn anomalies_become_flags_with_the_same_code() {
+        let machine = CallMachine::new(false);
+        let mark = Mark {
+            seq: 1,
+            at: 0.0,
+            kind: EventKind::CallEnded,
+            tab: 1,
+        };
+        for from in CallState::ALL {
+            for input in CallInput::ALL {
+                if let (_, Some(anomaly)) = call_transition(from, input) {
+                    assert_eq!(machine.flag(anomaly, mark, 1).code(), anomaly.code());
+                }
+            }
+        }
+        let kinds = EventKind::ALL.into_iter().filter(|k| k.is_inbound());
+        for kind in kinds {
+            for from in InboundState::ALL {
+                let mut machine = InboundMachine {
+                    state: from,
+                    request: None,
+                    close: None,
+                    flags: Vec::new(),
+                };
+                let event = crate::EventRecord {
+                    seq: 1,
+                    kind,
+                    call_id: None,
+                    tab_id: 1,
+                    frame_id: 0,
+                    url: String::new(),
+                    top_url: None,
+                    captured_at: 0.0,
+                    stored_at: 0.0,
+                    detail: serde_json::Value::Null,
+                    detail_truncated: false,
+                    origin: crate::record::Origin {
+                        document: String::new(),
+                        n: 1,
+                    },
+                };
+                if let InboundStep::Next(_, Some(anomaly)) = inbound_transition(from, kind) {
+                    assert!(machine.feed(&event, 0.0));
+                    assert_eq!(machine.flags[0].code(), anomaly.code());
+                }
+            }
         }
     }
 
@@ -1031,6 +1165,7 @@ mod tests {
             seq: 1,
             at: 0.0,
             kind: EventKind::CallAccepted,
+            tab: 1,
         };
         let k = EventKind::CallDenied;
         let flags = [
@@ -1065,6 +1200,7 @@ mod tests {
                 seq: 2,
                 at: 0.0,
                 kind: k,
+                tab: 1,
                 earlier: m,
             },
             Flag::Unanswered {
@@ -1129,6 +1265,9 @@ mod tests {
         codes.sort_unstable();
         codes.dedup();
         assert_eq!(codes.len(), flags.len());
+        let mut listed = Flag::CODES.to_vec();
+        listed.sort_unstable();
+        assert_eq!(codes, listed);
         for flag in &flags {
             assert_eq!(flag.seq(), 2);
             assert!(!flag.message().is_empty());

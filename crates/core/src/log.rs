@@ -201,10 +201,7 @@ impl LogMeta {
         records: Vec<EventRecord>,
     ) -> Vec<(String, Vec<EventRecord>)> {
         let mut touched = Vec::new();
-        let mut current = match self.tail_chunk() {
-            Some(_) => Some(tail),
-            None => None,
-        };
+        let mut current = self.tail_chunk().map(|_| tail);
         for record in records {
             let chunk = match current.as_mut() {
                 Some(c) if c.len() < CHUNK_EVENTS => c,

@@ -4,7 +4,7 @@
 
 use crate::lifecycle::{format_rel, format_secs};
 use crate::timeline::{Call, StepBody, Timeline};
-use crate::EventRecord;
+use crate::{EventRecord, TabNoteKind};
 use std::fmt::Write as _;
 
 /// Longest page-provided string put in a cell; the rest is cut with `…` so one huge URL
@@ -19,23 +19,27 @@ pub fn call_markdown(timeline: &Timeline, call_id: &str) -> Option<String> {
 fn render(timeline: &Timeline, call: &Call) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "### Fullview call {}\n", escape(call.call_id));
-    let state = call.state.as_str();
-    let _ = writeln!(out, "- **State:** {state} ({})", call.state.label());
+    let (state, label) = (call.state.as_str(), call.state.label());
+    if state == label {
+        let _ = writeln!(out, "- **State:** {state}");
+    } else {
+        let _ = writeln!(out, "- **State:** {state} ({label})");
+    }
     let _ = writeln!(
         out,
         "- **Tabs:** {} ({})",
         join(call.tabs.iter().map(i64::to_string)),
-        join(call.sites.iter().map(|s| escape(s)))
+        join(call.sites().iter().map(|s| escape(s)))
     );
     let _ = writeln!(out, "- **Started:** {}", format_utc(call.start));
     if let Some(end) = call.end {
         let _ = writeln!(out, "- **Ended:** {}", format_utc(end));
     }
     if let Some(d) = call.duration_ms {
-        let _ = writeln!(out, "- **Duration:** {}", format_secs(d));
+        let _ = writeln!(out, "- **Duration:** {}", format_duration(d));
     }
     if let Some(d) = call.accept_delay_ms {
-        let _ = writeln!(out, "- **Accept delay:** {}", format_secs(d));
+        let _ = writeln!(out, "- **Accept delay:** {}", format_duration(d));
     }
     let _ = writeln!(out, "- **Events:** {}", call.events.len());
 
@@ -51,31 +55,33 @@ fn render(timeline: &Timeline, call: &Call) -> String {
         } else {
             utc
         };
-        let (tabs, urls, seqs) = match &step.body {
-            StepBody::Events { events, .. } => (
-                join(
-                    events
-                        .iter()
-                        .map(|e| format!("{}/{}", e.tab_id, e.frame_id)),
-                ),
-                distinct_urls(events),
-                join(events.iter().map(|e| format!("#{}", e.seq))),
-            ),
+        let (label, tabs, urls, seqs) = match &step.body {
+            // Our own words; a navigated note's URL goes in the URL column, escaped.
             StepBody::Note(note) => {
-                let url = match &note.kind {
-                    crate::TabNoteKind::Navigated { url } => cell(url),
-                    crate::TabNoteKind::Closed => String::new(),
+                let (label, url) = match &note.kind {
+                    TabNoteKind::Closed => ("tab closed", String::new()),
+                    TabNoteKind::Navigated { url } => ("tab navigated", cell(url)),
                 };
-                (note.tab_id.to_string(), url, format!("#{}", note.seq))
+                (
+                    label.to_string(),
+                    note.tab_id.to_string(),
+                    url,
+                    format!("#{}", note.seq),
+                )
             }
-        };
-        let label = match &step.body {
-            // Our own words, except a navigated note's URL, which has its own column.
-            StepBody::Note(note) => match note.kind {
-                crate::TabNoteKind::Closed => "tab closed".to_string(),
-                crate::TabNoteKind::Navigated { .. } => "tab navigated".to_string(),
-            },
-            StepBody::Events { .. } => step.label(),
+            StepBody::Event(_) | StepBody::FanOut(_) => {
+                let events = step.events();
+                (
+                    step.label(),
+                    join(
+                        events
+                            .iter()
+                            .map(|e| format!("{}/{}", e.tab_id, e.frame_id)),
+                    ),
+                    distinct_urls(events),
+                    join(events.iter().map(|e| format!("#{}", e.seq))),
+                )
+            }
         };
         let _ = writeln!(
             out,
@@ -118,6 +124,21 @@ fn render(timeline: &Timeline, call: &Call) -> String {
         }
     }
     out
+}
+
+/// `95.50 s (1 min 35 s)`: exact seconds for comparing, minutes and hours for reading.
+fn format_duration(ms: f64) -> String {
+    let secs = format_secs(ms);
+    if !ms.is_finite() || ms < 60_000.0 {
+        return secs;
+    }
+    let total = (ms / 1000.0).floor() as u64;
+    let (h, m, s) = (total / 3600, total / 60 % 60, total % 60);
+    if h > 0 {
+        format!("{secs} ({h} h {m} min {s} s)")
+    } else {
+        format!("{secs} ({m} min {s} s)")
+    }
 }
 
 fn join(items: impl Iterator<Item = String>) -> String {
@@ -239,6 +260,14 @@ mod tests {
             assert!((y, m, d) > previous);
             previous = (y, m, d);
         }
+    }
+
+    #[test]
+    fn durations_read_as_minutes_and_hours() {
+        assert_eq!(format_duration(1240.0), "1.24 s");
+        assert_eq!(format_duration(95_500.0), "95.50 s (1 min 35 s)");
+        assert_eq!(format_duration(86_468_880.0), "86468.88 s (24 h 1 min 8 s)");
+        assert_eq!(format_duration(f64::NAN), "? s");
     }
 
     #[test]

@@ -13,9 +13,11 @@ use crate::lifecycle::{
 };
 use crate::record::{EventRecord, TabNote, TabNoteKind};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// Everything the popup renders, built by [`build`]. Borrows the log it was built from.
 #[derive(Debug, Clone)]
@@ -42,8 +44,6 @@ pub struct Call<'a> {
     pub steps: Vec<Step<'a>>,
     /// Tab ids, ascending.
     pub tabs: Vec<i64>,
-    /// Distinct URL origins, in the order they first appear.
-    pub sites: Vec<String>,
     /// Time of the first event (ms since the epoch).
     pub start: f64,
     /// Time of the latest event.
@@ -51,7 +51,7 @@ pub struct Call<'a> {
     /// Time of the deny or end that finished the call.
     pub end: Option<f64>,
     pub duration_ms: Option<f64>,
-    /// First `callRequested` to first `callAccepted`: how long the customer took.
+    /// First `callRequested` to the `callAccepted` that counted: how long the customer took.
     pub accept_delay_ms: Option<f64>,
     pub state: CallState,
     /// In time order.
@@ -64,6 +64,12 @@ impl Call<'_> {
     /// Lowest seq of the call.
     pub fn first_seq(&self) -> u64 {
         self.events.first().map_or(0, |e| e.seq)
+    }
+
+    /// Distinct URL origins ([`site_of`]), in the order they first appear. Computed on
+    /// demand: it reads every event's URL, which a list of thousands of calls rarely needs.
+    pub fn sites(&self) -> Vec<String> {
+        sites_of(self.steps.iter().flat_map(Step::events))
     }
 
     pub fn seqs(&self) -> Vec<u64> {
@@ -83,36 +89,46 @@ pub struct Step<'a> {
 
 #[derive(Debug, Clone)]
 pub enum StepBody<'a> {
-    /// One event, or for `callRequested` the fan-out: one member per tab, time order.
-    Events {
-        kind: EventKind,
-        events: Vec<&'a EventRecord>,
-    },
+    /// One event.
+    Event(&'a EventRecord),
+    /// `callRequested` fired in several tabs (the documented fan-out): one member per tab,
+    /// in time order. Always at least two members.
+    FanOut(Vec<&'a EventRecord>),
     /// Something that happened to one of the call's tabs.
     Note(&'a TabNote),
 }
 
 impl<'a> Step<'a> {
-    /// Member events (empty for a note).
+    /// Member events: one, several for a fan-out, none for a note.
     pub fn events(&self) -> &[&'a EventRecord] {
         match &self.body {
-            StepBody::Events { events, .. } => events,
+            StepBody::Event(event) => std::slice::from_ref(event),
+            StepBody::FanOut(events) => events,
             StepBody::Note(_) => &[],
         }
     }
 
-    /// True for a `callRequested` step with more than one tab.
-    pub fn is_fan_out(&self) -> bool {
-        self.events().len() > 1
+    /// The kind of the member events; `None` for a note.
+    pub fn kind(&self) -> Option<EventKind> {
+        self.events().first().map(|e| e.kind)
     }
 
-    /// Plain words: "call requested in 3 tabs", "call accepted by customer", "tab 4 closed".
+    pub fn is_fan_out(&self) -> bool {
+        matches!(self.body, StepBody::FanOut(_))
+    }
+
+    /// Plain words: "call requested by agent in 3 tabs", "call accepted by customer",
+    /// "tab 4 closed".
     pub fn label(&self) -> String {
         match &self.body {
-            StepBody::Events { kind, events } if events.len() > 1 => {
-                format!("{} in {} tabs", kind.label(), events.len())
+            StepBody::Event(e) => e.kind.label().to_string(),
+            StepBody::FanOut(events) => {
+                format!(
+                    "{} in {} tabs",
+                    EventKind::CallRequested.label(),
+                    events.len()
+                )
             }
-            StepBody::Events { kind, .. } => kind.label().to_string(),
             StepBody::Note(note) => note_label(note),
         }
     }
@@ -134,7 +150,6 @@ pub struct InboundRequest<'a> {
     /// In time order.
     pub events: Vec<&'a EventRecord>,
     pub state: InboundState,
-    pub sites: Vec<String>,
     pub start: f64,
     /// Time of the taken or cancel that closed it.
     pub end: Option<f64>,
@@ -144,6 +159,11 @@ pub struct InboundRequest<'a> {
 }
 
 impl InboundRequest<'_> {
+    /// Distinct URL origins, in the order they first appear.
+    pub fn sites(&self) -> Vec<String> {
+        sites_of(&self.events)
+    }
+
     pub fn seqs(&self) -> Vec<u64> {
         let mut seqs: Vec<u64> = self.events.iter().map(|e| e.seq).collect();
         seqs.sort_unstable();
@@ -175,29 +195,67 @@ fn by_time(a: &&EventRecord, b: &&EventRecord) -> Ordering {
 }
 
 /// The origin of a URL (`https://shop.example:8443`), without credentials, path or query:
-/// enough to tell sites apart without copying page data into summaries.
-pub fn site_of(url: &str) -> String {
-    let url = url.trim();
+/// enough to tell sites apart without copying page data into summaries. Borrows from `url`
+/// in the common case (already lower case, no credentials): it runs for every event.
+pub fn site_of(url: &str) -> Cow<'_, str> {
+    let url = url.trim_ascii();
+    let lower = |s: &str| -> String { s.to_ascii_lowercase() };
     if let Some(i) = url.find("://") {
         let rest = &url[i + 3..];
-        let authority = &rest[..rest.find(['/', '?', '#', '\\']).unwrap_or(rest.len())];
-        let host = authority
-            .rsplit_once('@')
-            .map_or(authority, |(_, host)| host);
-        return format!(
-            "{}://{}",
-            url[..i].to_ascii_lowercase(),
-            host.to_ascii_lowercase()
-        );
+        // Byte scan: these delimiters are ASCII, and char-pattern searches are slow here.
+        let end = rest
+            .bytes()
+            .position(|b| matches!(b, b'/' | b'?' | b'#' | b'\\'))
+            .unwrap_or(rest.len());
+        let authority = &rest[..end];
+        let origin = &url[..i + 3 + authority.len()];
+        return match authority.rsplit_once('@') {
+            Some((_, host)) => Cow::Owned(format!("{}://{}", lower(&url[..i]), lower(host))),
+            None if origin.bytes().any(|b| b.is_ascii_uppercase()) => Cow::Owned(lower(origin)),
+            None => Cow::Borrowed(origin),
+        };
     }
     // Scheme-only URLs: `about:blank` says something, `data:…` could be huge.
-    match url.split_once(':') {
-        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("about") => {
-            let end = rest.find(['?', '#']).unwrap_or(rest.len());
-            format!("about:{}", &rest[..end])
+    let Some(colon) = url.find(':') else {
+        return Cow::Borrowed("");
+    };
+    let site = if url[..colon].eq_ignore_ascii_case("about") {
+        &url[..url.find(['?', '#']).unwrap_or(url.len())]
+    } else {
+        &url[..=colon]
+    };
+    if site.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(lower(site))
+    } else {
+        Cow::Borrowed(site)
+    }
+}
+
+/// A map keyed by tab id. Tab ids come from the browser, never from the page, so a fast
+/// unkeyed hash is safe here; maps keyed by page-provided callIds keep the default SipHash,
+/// which a hostile page cannot flood with collisions.
+type TabMap<V> = HashMap<i64, V, BuildHasherDefault<TabHasher>>;
+
+#[derive(Default)]
+struct TabHasher(u64);
+
+impl Hasher for TabHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
         }
-        Some((scheme, _)) => format!("{}:", scheme.to_ascii_lowercase()),
-        None => String::new(),
+    }
+    fn write_i64(&mut self, n: i64) {
+        self.write_u64(n as u64);
+    }
+    fn write_u64(&mut self, n: u64) {
+        // Multiply to spread low bits upwards, then fold the high bits back down: the table
+        // uses both ends of the hash.
+        let h = (self.0 ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.0 = h ^ (h >> 29);
     }
 }
 
@@ -205,8 +263,8 @@ fn sites_of<'e>(events: impl IntoIterator<Item = &'e &'e EventRecord>) -> Vec<St
     let mut sites: Vec<String> = Vec::new();
     for e in events {
         let site = site_of(&e.url);
-        if !site.is_empty() && !sites.contains(&site) {
-            sites.push(site);
+        if !site.is_empty() && !sites.iter().any(|s| *s == site) {
+            sites.push(site.into_owned());
         }
     }
     sites
@@ -225,9 +283,9 @@ where
     I: IntoIterator<Item = &'a EventRecord>,
 {
     let mut by_call: HashMap<&'a str, Vec<&'a EventRecord>> = HashMap::new();
-    let mut inbound_by_tab: HashMap<i64, Vec<&'a EventRecord>> = HashMap::new();
+    let mut inbound_by_tab: TabMap<Vec<&'a EventRecord>> = TabMap::default();
     // Events that can start a call, per tab: the candidates for linking inbound requests.
-    let mut call_starts: HashMap<i64, Vec<&'a EventRecord>> = HashMap::new();
+    let mut call_starts: TabMap<Vec<&'a EventRecord>> = TabMap::default();
     let mut unassigned = Vec::new();
     for e in events {
         match e.call_id.as_deref() {
@@ -265,7 +323,7 @@ where
         }
     }
 
-    let mut notes_by_tab: HashMap<i64, Vec<&'a TabNote>> = HashMap::new();
+    let mut notes_by_tab: TabMap<Vec<&'a TabNote>> = TabMap::default();
     for note in notes {
         notes_by_tab.entry(note.tab_id).or_default().push(note);
     }
@@ -283,7 +341,7 @@ where
     calls.sort_by(|a, b| {
         b.start
             .total_cmp(&a.start)
-            .then(b.first_seq().cmp(&a.first_seq()))
+            .then_with(|| b.first_seq().cmp(&a.first_seq()))
     });
     inbound.sort_by(|a, b| b.start.total_cmp(&a.start).then(b.id.cmp(&a.id)));
 
@@ -332,7 +390,6 @@ fn group_inbound<'a>(
         out.push(InboundRequest {
             id: events[0].seq,
             tab_id: tab,
-            sites: sites_of(&events),
             state,
             start,
             end: close.map(|(_, at, _)| at),
@@ -382,7 +439,7 @@ fn build_call<'a>(
     call_id: &'a str,
     mut events: Vec<&'a EventRecord>,
     linked: Vec<(u64, InboundState)>,
-    notes_by_tab: &HashMap<i64, Vec<&'a TabNote>>,
+    notes_by_tab: &TabMap<Vec<&'a TabNote>>,
     now: f64,
     thresholds: &Thresholds,
 ) -> Call<'a> {
@@ -396,40 +453,42 @@ fn build_call<'a>(
     for e in &ordered {
         machine.feed(e, e.captured_at - start);
     }
-    let accept_delay_ms = match (machine.first_request(), machine.first_accept()) {
-        (Some(req), Some(acc)) if acc.at >= req.at => Some(acc.at - req.at),
+    // Only an accept that counted: one after a deny (a flagged contradiction) is no delay.
+    let accept_delay_ms = match (machine.first_request(), machine.answer()) {
+        (Some(req), Some(acc)) if acc.kind == EventKind::CallAccepted && acc.at >= req.at => {
+            Some(acc.at - req.at)
+        }
         _ => None,
     };
     let end = machine.terminal().map(|t| start + t.at);
     let (state, mut flags) = machine.finish(start, now, thresholds);
 
-    let requested_tabs: BTreeSet<i64> = ordered
+    let mut requested_tabs: Vec<i64> = ordered
         .iter()
         .filter(|e| e.kind == EventKind::CallRequested)
         .map(|e| e.tab_id)
         .collect();
+    requested_tabs.sort_unstable();
+    requested_tabs.dedup();
     if !requested_tabs.is_empty() {
         for e in &ordered {
             if matches!(e.kind, EventKind::CallAccepted | EventKind::CallDenied)
-                && !requested_tabs.contains(&e.tab_id)
+                && requested_tabs.binary_search(&e.tab_id).is_err()
             {
                 flags.push(Flag::AnsweredInOtherTab {
                     seq: e.seq,
                     at: e.captured_at - start,
                     kind: e.kind,
                     tab: e.tab_id,
-                    requested_tabs: requested_tabs.iter().copied().collect(),
+                    requested_tabs: requested_tabs.clone(),
                 });
             }
         }
     }
 
-    let tabs: Vec<i64> = ordered
-        .iter()
-        .map(|e| e.tab_id)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let mut tabs: Vec<i64> = ordered.iter().map(|e| e.tab_id).collect();
+    tabs.sort_unstable();
+    tabs.dedup();
 
     // Notes of the call's tabs while it ran; for a call that never finished, also the first
     // note after its last event, which often explains why it stopped.
@@ -445,7 +504,8 @@ fn build_call<'a>(
         if end.is_none() {
             notes.extend(list.get(to));
         }
-        // A closed tab explains a call that is still live in the log.
+        // A closed tab explains a call that is still live in the log; the note is shown
+        // as a step too, so the flag points at something visible.
         if matches!(
             state,
             CallState::Taken | CallState::Requested | CallState::Accepted
@@ -456,10 +516,12 @@ fn build_call<'a>(
                     at: closed.at - start,
                     tab: *tab,
                 });
+                notes.push(closed);
             }
         }
     }
     notes.sort_by(|a, b| a.at.total_cmp(&b.at).then(a.seq.cmp(&b.seq)));
+    notes.dedup_by_key(|n| n.seq);
     flags.sort_by(|a, b| a.at().total_cmp(&b.at()).then(a.seq().cmp(&b.seq())));
 
     let mut linked_inbound: Vec<u64> = linked.into_iter().map(|(id, _)| id).collect();
@@ -467,7 +529,6 @@ fn build_call<'a>(
 
     Call {
         call_id,
-        sites: sites_of(&ordered),
         steps: steps_of(&ordered, &notes, start),
         events,
         tabs,
@@ -492,17 +553,15 @@ fn steps_of<'a>(ordered: &[&'a EventRecord], notes: &[&'a TabNote], start: f64) 
             steps.push(note_step(note, start));
         }
         if e.kind == EventKind::CallRequested {
-            if let Some(Step {
-                body:
-                    StepBody::Events {
-                        kind: EventKind::CallRequested,
-                        events,
-                    },
-                ..
-            }) = steps.last_mut()
-            {
-                if events.iter().all(|m| m.tab_id != e.tab_id) {
-                    events.push(e);
+            if let Some(last) = steps.last_mut() {
+                let joins = last.kind() == Some(EventKind::CallRequested)
+                    && last.events().iter().all(|m| m.tab_id != e.tab_id);
+                if joins {
+                    match &mut last.body {
+                        StepBody::Event(first) => last.body = StepBody::FanOut(vec![*first, e]),
+                        StepBody::FanOut(members) => members.push(e),
+                        StepBody::Note(_) => {}
+                    }
                     continue;
                 }
             }
@@ -510,10 +569,7 @@ fn steps_of<'a>(ordered: &[&'a EventRecord], notes: &[&'a TabNote], start: f64) 
         steps.push(Step {
             at: e.captured_at,
             rel_ms: e.captured_at - start,
-            body: StepBody::Events {
-                kind: e.kind,
-                events: vec![e],
-            },
+            body: StepBody::Event(e),
         });
     }
     steps.extend(notes.map(|n| note_step(n, start)));
@@ -613,10 +669,10 @@ pub fn dump(timeline: &Timeline) -> String {
         let _ = write!(
             out,
             "call {} state={} tabs={:?} sites=[{}] start={}",
-            call.call_id,
+            call.call_id.escape_debug(),
             call.state.as_str(),
             call.tabs,
-            call.sites.join(", "),
+            call.sites().join(", "),
             call.start
         );
         if let Some(end) = call.end {
@@ -632,7 +688,7 @@ pub fn dump(timeline: &Timeline) -> String {
         for step in &call.steps {
             let _ = write!(out, "  {:>9}  ", format_rel(step.rel_ms));
             match &step.body {
-                StepBody::Events { kind, events } if events.len() > 1 => {
+                StepBody::FanOut(events) => {
                     let members: Vec<String> = events
                         .iter()
                         .map(|e| {
@@ -647,16 +703,21 @@ pub fn dump(timeline: &Timeline) -> String {
                     let _ = writeln!(
                         out,
                         "{} x{}: {}",
-                        kind.short(),
+                        EventKind::CallRequested.short(),
                         events.len(),
                         members.join(", ")
                     );
                 }
-                StepBody::Events { events, .. } => {
-                    let _ = writeln!(out, "{}", event_line(events[0], false));
+                StepBody::Event(e) => {
+                    let _ = writeln!(out, "{}", event_line(e, false));
                 }
                 StepBody::Note(note) => {
-                    let _ = writeln!(out, "note #{} {}", note.seq, note_label(note));
+                    let _ = writeln!(
+                        out,
+                        "note #{} {}",
+                        note.seq,
+                        note_label(note).escape_debug()
+                    );
                 }
             }
         }
@@ -677,14 +738,14 @@ pub fn dump(timeline: &Timeline) -> String {
             req.id,
             req.tab_id,
             req.state.as_str(),
-            req.sites.join(", "),
+            req.sites().join(", "),
             req.start
         );
         if let Some(end) = req.end {
             let _ = write!(out, " end={end}");
         }
         if let Some(call) = req.linked_call {
-            let _ = write!(out, " linked={call}");
+            let _ = write!(out, " linked={}", call.escape_debug());
         }
         let _ = writeln!(out, " seqs={:?}", req.seqs());
         for e in &req.events {
@@ -715,7 +776,7 @@ fn event_line(e: &EventRecord, with_call: bool) -> String {
         e.frame_id
     );
     if let (true, Some(id)) = (with_call, &e.call_id) {
-        let _ = write!(line, " call={id}");
+        let _ = write!(line, " call={}", id.escape_debug());
     }
     line
 }

@@ -1,0 +1,243 @@
+//! Data-driven timeline tests (rust-analyzer style `check(input, expect)`): each
+//! `fixtures/<name>.json` is a log in a compact form, `fixtures/<name>.txt` the expected
+//! [`dump`] (plus any Markdown or summary the fixture asks for).
+//!
+//! `UPDATE_EXPECT=1 cargo test -p fvi-core --test timeline_fixtures` rewrites the `.txt`
+//! files from the current output; read the diff before keeping it.
+//!
+//! Fixture format:
+//! ```text
+//! {
+//!   "now": 90000,                                // optional; default: the latest time
+//!   "thresholds": {"unansweredMs": 60000},       // optional
+//!   "filter": {"tab": 2, "kinds": ["fullview:callAccepted"], "text": "abc"},  // optional
+//!   "show": ["markdown:c1", "summary"],          // optional extra output
+//!   "log": [                                     // store order: entry i gets seq i+1
+//!     [1000, "callRequested", "c1", 1],          // at, kind, callId|null, tab[, url[, frame]]
+//!     [2000, "tab-closed", 1],                   // a tab note
+//!     [3000, "tab-navigated", 1, "https://x/"]
+//!   ]
+//! }
+//! ```
+
+use fvi_core::lifecycle::Thresholds;
+use fvi_core::record::Origin;
+use fvi_core::summary::summarize;
+use fvi_core::timeline::{build, dump, filter_events, Filter};
+use fvi_core::{markdown, EventKind, EventRecord, TabNote, TabNoteKind};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+
+const DEFAULT_URL: &str = "https://shop.example/";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Fixture {
+    now: Option<f64>,
+    #[serde(default)]
+    thresholds: Thresholds,
+    filter: Option<Filter>,
+    #[serde(default)]
+    show: Vec<String>,
+    log: Vec<Vec<Value>>,
+}
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// Turns the compact log into records and notes, numbering both in one seq space as the
+/// background does.
+fn parse_log(log: &[Vec<Value>]) -> (Vec<EventRecord>, Vec<TabNote>) {
+    let mut events = Vec::new();
+    let mut notes = Vec::new();
+    for (i, entry) in log.iter().enumerate() {
+        let seq = i as u64 + 1;
+        let at = entry[0]
+            .as_f64()
+            .unwrap_or_else(|| panic!("entry {seq}: time"));
+        let kind = entry[1]
+            .as_str()
+            .unwrap_or_else(|| panic!("entry {seq}: kind"));
+        match kind {
+            "tab-closed" | "tab-navigated" => {
+                let tab_id = entry[2].as_i64().expect("note tab");
+                let kind = if kind == "tab-closed" {
+                    TabNoteKind::Closed
+                } else {
+                    TabNoteKind::Navigated {
+                        url: entry[3].as_str().expect("navigated url").to_string(),
+                    }
+                };
+                notes.push(TabNote {
+                    seq,
+                    tab_id,
+                    at,
+                    kind,
+                });
+            }
+            _ => {
+                let kind = EventKind::from_name(&format!("fullview:{kind}"))
+                    .unwrap_or_else(|| panic!("entry {seq}: unknown kind {kind}"));
+                let call_id = entry[2].as_str().map(str::to_string);
+                let url = entry.get(4).and_then(Value::as_str).unwrap_or(DEFAULT_URL);
+                events.push(EventRecord {
+                    seq,
+                    kind,
+                    detail: call_id
+                        .as_ref()
+                        .map_or(json!({}), |id| json!({ "callId": id })),
+                    call_id,
+                    tab_id: entry[3]
+                        .as_i64()
+                        .unwrap_or_else(|| panic!("entry {seq}: tab")),
+                    frame_id: entry.get(5).and_then(Value::as_i64).unwrap_or(0),
+                    url: url.to_string(),
+                    top_url: Some(url.to_string()),
+                    captured_at: at,
+                    stored_at: at,
+                    detail_truncated: false,
+                    origin: Origin {
+                        document: format!("doc-{}", entry[3]),
+                        n: seq,
+                    },
+                });
+            }
+        }
+    }
+    (events, notes)
+}
+
+fn render(fixture: &Fixture) -> String {
+    let (events, notes) = parse_log(&fixture.log);
+    let now = fixture.now.unwrap_or_else(|| {
+        let last_event = events.iter().map(|e| e.captured_at).fold(0.0, f64::max);
+        notes.iter().map(|n| n.at).fold(last_event, f64::max)
+    });
+    let selected = match &fixture.filter {
+        Some(filter) => filter_events(&events, filter),
+        None => events.iter().collect(),
+    };
+    let timeline = build(selected, &notes, now, &fixture.thresholds);
+    let mut out = dump(&timeline);
+    for extra in &fixture.show {
+        if let Some(id) = extra.strip_prefix("markdown:") {
+            out.push_str(&format!("--- markdown {id:?}\n"));
+            out.push_str(
+                &markdown::call_markdown(&timeline, id)
+                    .unwrap_or_else(|| "(no such call)\n".into()),
+            );
+        } else if extra == "summary" {
+            // One compact line per summary, in the struct's field order (as exported).
+            let (calls, inbound) = summarize(&timeline);
+            out.push_str("--- summary\n");
+            for call in &calls {
+                let line = serde_json::to_string(call).expect("summaries serialize");
+                out.push_str(&format!("call {line}\n"));
+            }
+            for req in &inbound {
+                let line = serde_json::to_string(req).expect("summaries serialize");
+                out.push_str(&format!("inbound {line}\n"));
+            }
+        } else {
+            panic!("unknown show entry {extra}");
+        }
+    }
+    out
+}
+
+fn check(name: &str) {
+    let dir = fixtures_dir();
+    let input_path = dir.join(format!("{name}.json"));
+    let input = std::fs::read_to_string(&input_path)
+        .unwrap_or_else(|e| panic!("{}: {e}", input_path.display()));
+    let fixture: Fixture =
+        serde_json::from_str(&input).unwrap_or_else(|e| panic!("{}: {e}", input_path.display()));
+    let actual = render(&fixture);
+    let expect_path = dir.join(format!("{name}.txt"));
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        std::fs::write(&expect_path, &actual).expect("write expectation");
+        return;
+    }
+    let expected = std::fs::read_to_string(&expect_path).unwrap_or_default();
+    if actual != expected {
+        let first_diff = actual
+            .lines()
+            .zip(expected.lines())
+            .position(|(a, e)| a != e)
+            .unwrap_or_else(|| actual.lines().count().min(expected.lines().count()));
+        panic!(
+            "fixture {name} differs from {} (first difference at line {}).\n\
+             --- expected\n{expected}\n--- actual\n{actual}\n\
+             Rerun with UPDATE_EXPECT=1 to accept the new output.",
+            expect_path.display(),
+            first_diff + 1
+        );
+    }
+}
+
+macro_rules! fixtures {
+    ($($name:ident),* $(,)?) => {
+        $( #[test] fn $name() { check(stringify!($name)); } )*
+        const NAMES: &[&str] = &[$(stringify!($name)),*];
+    };
+}
+
+fixtures! {
+    accepted_then_ended,
+    fan_out_three_tabs,
+    denied,
+    calls_newest_first,
+    inbound_taken_then_call,
+    inbound_taken_with_call_id,
+    inbound_cancelled_by_customer,
+    inbound_cancelled_by_agent,
+    inbound_without_call_id_never_hidden,
+    inbound_link_window,
+    flag_accepted_without_request,
+    flag_denied_without_request,
+    flag_ended_without_start,
+    flag_accepted_and_denied,
+    flag_accepted_twice,
+    flag_requested_after_answer,
+    flag_events_after_end,
+    flag_two_terminal_events,
+    flag_unanswered,
+    flag_answered_in_other_tab,
+    flag_tab_closed_before_end,
+    flag_taken_without_request,
+    flag_cancelled_without_request,
+    flag_cancelled_after_taken,
+    flag_taken_after_cancel,
+    flag_inbound_closed_twice,
+    flag_inbound_requested_again,
+    flag_inbound_unanswered,
+    filter_by_tab,
+    filter_by_kind,
+    filter_by_text,
+    markdown_hostile_strings,
+}
+
+/// A fixture without a test would silently check nothing.
+#[test]
+fn every_fixture_file_has_a_test() {
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(fixtures_dir()).expect("fixtures dir") {
+        let path = entry.expect("dir entry").path();
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("")
+            .to_string();
+        let known = NAMES.contains(&stem.as_str());
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("json") | Some("txt") if !known => missing.push(path.display().to_string()),
+            _ => {}
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "fixture files without a test in fixtures!{{}}: {missing:?}"
+    );
+}
