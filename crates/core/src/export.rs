@@ -24,6 +24,9 @@ pub struct ExportFile {
     /// Per-call summary (see `summary.rs`); free-form on read so a richer summary from a
     /// later 1.x writer still imports.
     pub calls: Vec<Value>,
+    /// Inbound (customer-initiated) requests, grouped per tab (see `summary.rs`).
+    #[serde(default)]
+    pub inbound: Vec<Value>,
     /// What happened to tabs (closed, navigated).
     #[serde(default)]
     pub tab_notes: Vec<TabNote>,
@@ -65,6 +68,7 @@ impl ExportFile {
             generator,
             events,
             calls,
+            inbound: Vec::new(),
             tab_notes,
             stats,
         }
