@@ -1,0 +1,217 @@
+//! Session capabilities for each browser: headless, a fresh profile, downloads into a
+//! fresh folder without asking, and nothing that phones home (the machine is offline, and
+//! background network chatter slows startup and pollutes logs).
+
+use std::path::Path;
+
+use serde_json::{json, Map, Value};
+
+use crate::browser::{LaunchOptions, FIREFOX_ADDON_ID, FIREFOX_EXTENSION_UUID};
+
+/// chromedriver capabilities for Chromium with the unpacked extension at `extension`.
+pub fn chromium(
+    binary: &Path,
+    extension: &Path,
+    profile: &Path,
+    downloads: &Path,
+    options: &LaunchOptions,
+) -> Value {
+    let (w, h) = options.window_size;
+    let mut args: Vec<String> = [
+        // `--headless=new` is the real browser without a window; the old headless mode
+        // had no extension support.
+        "--headless=new",
+        // Containers run as root without user namespaces: the sandbox cannot start.
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+        "--no-first-run",
+        "--no-default-browser-check",
+        "--password-store=basic",
+        "--use-mock-keychain",
+        "--disable-client-side-phishing-detection",
+        // Branded Chrome 137+ ignores --load-extension unless this feature is off; Debian's
+        // unbranded Chromium honours it anyway, and the flag is harmless there.
+        "--disable-features=DisableLoadExtensionCommandLineSwitch,Translate,MediaRouter,OptimizationHints",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.push(format!("--window-size={w},{h}"));
+    args.push(format!("--user-data-dir={}", profile.display()));
+    args.push(format!("--load-extension={}", extension.display()));
+    args.push(format!(
+        "--disable-extensions-except={}",
+        extension.display()
+    ));
+    args.extend(options.extra_args.iter().cloned());
+
+    let mut prefs = json!({
+        "download": {
+            "default_directory": downloads.to_string_lossy(),
+            "prompt_for_download": false,
+            "directory_upgrade": true,
+        },
+        // A second download from the same page would otherwise wait on a permission
+        // prompt ("download multiple files") that headless never shows.
+        "profile": { "default_content_setting_values": { "automatic_downloads": 1 } },
+        "safebrowsing": { "enabled": false },
+    });
+    for (name, value) in &options.extra_prefs {
+        set_dotted(&mut prefs, name, value.clone());
+    }
+
+    json!({
+        "pageLoadStrategy": "normal",
+        "goog:chromeOptions": {
+            "binary": binary.to_string_lossy(),
+            "args": args,
+            "prefs": prefs,
+            // chromedriver adds --enable-automation (an infobar, and on some builds
+            // extension restrictions); the harness does not need it.
+            "excludeSwitches": ["enable-automation"],
+        },
+    })
+}
+
+/// Chromium's `prefs` are a nested object; `a.b.c` names a leaf.
+fn set_dotted(root: &mut Value, dotted: &str, value: Value) {
+    let mut node = root;
+    let parts: Vec<&str> = dotted.split('.').collect();
+    for part in &parts[..parts.len() - 1] {
+        if !node.get(*part).is_some_and(Value::is_object) {
+            node[*part] = Value::Object(Map::new());
+        }
+        node = &mut node[*part];
+    }
+    node[parts[parts.len() - 1]] = value;
+}
+
+/// geckodriver capabilities for Firefox ESR (the add-on is installed after the session
+/// starts, through `moz/addon/install`).
+pub fn firefox(binary: &Path, profile: &Path, downloads: &Path, options: &LaunchOptions) -> Value {
+    let mut prefs = Map::new();
+    let mut set = |name: &str, value: Value| {
+        prefs.insert(name.to_string(), value);
+    };
+    // Pin the moz-extension://<uuid> host before install; Firefox otherwise picks a random
+    // UUID per profile.
+    set(
+        "extensions.webextensions.uuids",
+        Value::String(json!({ FIREFOX_ADDON_ID: FIREFOX_EXTENSION_UUID }).to_string()),
+    );
+    // Downloads: straight into our folder, never a dialog, never the downloads panel.
+    set("browser.download.folderList", json!(2));
+    set("browser.download.dir", json!(downloads.to_string_lossy()));
+    set("browser.download.useDownloadDir", json!(true));
+    set(
+        "browser.download.always_ask_before_handling_new_types",
+        json!(false),
+    );
+    set(
+        "browser.helperApps.neverAsk.saveToDisk",
+        json!("application/json"),
+    );
+    set("browser.download.start_downloads_in_tmp_dir", json!(false));
+    set("browser.download.alwaysOpenPanel", json!(false));
+    set("browser.download.manager.showWhenStarting", json!(false));
+    set("browser.download.panel.shown", json!(true));
+    // Safe Browsing's download reputation check would try the network first.
+    set("browser.safebrowsing.downloads.enabled", json!(false));
+    set(
+        "browser.safebrowsing.downloads.remote.enabled",
+        json!(false),
+    );
+    set("browser.safebrowsing.malware.enabled", json!(false));
+    set("browser.safebrowsing.phishing.enabled", json!(false));
+    set("browser.safebrowsing.blockedURIs.enabled", json!(false));
+    // Offline quiet: no updates, telemetry, start pages, or connectivity probes.
+    for name in [
+        "app.update.disabledForTesting",
+        "browser.newtabpage.enabled",
+        "browser.shell.checkDefaultBrowser",
+        "browser.aboutwelcome.enabled",
+        "browser.uitour.enabled",
+        "browser.discovery.enabled",
+        "browser.region.update.enabled",
+        "browser.search.update",
+        "datareporting.policy.dataSubmissionEnabled",
+        "datareporting.healthreport.uploadEnabled",
+        "toolkit.telemetry.enabled",
+        "toolkit.telemetry.unified",
+        "extensions.update.enabled",
+        "extensions.update.autoUpdateDefault",
+        "extensions.getAddons.cache.enabled",
+        "extensions.systemAddon.update.enabled",
+        "extensions.blocklist.enabled",
+        "media.gmp-manager.updateEnabled",
+        "network.captive-portal-service.enabled",
+        "network.connectivity-service.enabled",
+        // Nimbus/Normandy fetch experiments from Remote Settings and log a sync error
+        // offline.
+        "messaging-system.rsexperimentloader.enabled",
+        "app.normandy.enabled",
+        "app.shield.optoutstudies.enabled",
+    ] {
+        set(name, json!(name == "app.update.disabledForTesting"));
+    }
+    set("browser.startup.page", json!(0));
+    set("browser.startup.homepage", json!("about:blank"));
+    set("startup.homepage_welcome_url", json!("about:blank"));
+    set("browser.startup.homepage_override.mstone", json!("ignore"));
+    set("network.proxy.type", json!(0));
+    // Unsigned add-ons: needed only for non-temporary installs of unpacked builds.
+    set("xpinstall.signatures.required", json!(false));
+    // console.* from pages, extension pages and background scripts goes to stdout, i.e.
+    // the driver log (Browser::driver_log), instead of only to the invisible devtools.
+    set("devtools.console.stdout.content", json!(true));
+    set("devtools.console.stdout.chrome", json!(true));
+    if let Some(idle) = options.background_idle_timeout {
+        // Milliseconds of inactivity before Firefox suspends the MV3 event page
+        // (default 30 000).
+        set(
+            "extensions.background.idle.timeout",
+            json!(idle.as_millis() as u64),
+        );
+    }
+    for (name, value) in &options.extra_prefs {
+        set(name, value.clone());
+    }
+
+    // No -width/-height: Firefox 153 logs them as unrecognized; the launcher sets the
+    // window rect through WebDriver instead.
+    let mut args = vec![
+        "-headless".to_string(),
+        "-profile".to_string(),
+        profile.to_string_lossy().into_owned(),
+    ];
+    args.extend(options.extra_args.iter().cloned());
+    json!({
+        "browserName": "firefox",
+        "pageLoadStrategy": "normal",
+        "moz:firefoxOptions": {
+            "binary": binary.to_string_lossy(),
+            "args": args,
+            "prefs": prefs,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dotted_prefs_nest() {
+        let mut v = json!({ "download": { "a": 1 } });
+        set_dotted(&mut v, "download.b.c", json!(true));
+        set_dotted(&mut v, "x", json!(2));
+        assert_eq!(
+            v,
+            json!({ "download": { "a": 1, "b": { "c": true } }, "x": 2 })
+        );
+    }
+}
