@@ -1,13 +1,16 @@
 //! Small DOM helpers. Architecture invariant: page-supplied strings reach the DOM only as
-//! text nodes (`text`), never through `innerHTML`, so a hostile page cannot run markup here.
+//! text nodes (`text`, `set_text`) or attribute values (`attr`), never through
+//! `innerHTML`, so a hostile page cannot run markup here.
 
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, HtmlElement};
+use web_sys::{Document, Element, HtmlElement, Node, Window};
+
+pub fn window() -> Window {
+    web_sys::window().expect("popup has a window")
+}
 
 pub fn document() -> Document {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .expect("popup has a document")
+    window().document().expect("popup has a document")
 }
 
 /// `<tag class=...>` with no content.
@@ -26,8 +29,81 @@ pub fn text(tag: &str, class: &str, content: &str) -> Element {
     e
 }
 
+/// Replaces an element's content with one text node.
+pub fn set_text(e: &Element, content: &str) {
+    // Skipping equal writes keeps live updates from disturbing screen readers and selection.
+    if e.text_content().as_deref() != Some(content) {
+        e.set_text_content(Some(content));
+    }
+}
+
+pub fn attr(e: &Element, name: &str, value: &str) {
+    let _ = e.set_attribute(name, value);
+}
+
+/// Appends `child` and returns it, so trees read top-down.
+pub fn add<T: AsRef<Node>>(parent: &Element, child: T) -> T {
+    let _ = parent.append_child(child.as_ref());
+    child
+}
+
+/// Appends a text node (no element).
+pub fn add_text(parent: &Element, content: &str) {
+    let _ = parent.append_child(&document().create_text_node(content));
+}
+
+/// A `<button type=button>` whose clicks are routed by `data-action` (see `actions.rs`).
+pub fn button(label: &str, action: &str, arg: &str) -> Element {
+    let b = text("button", "", label);
+    attr(&b, "type", "button");
+    attr(&b, "data-action", action);
+    if !arg.is_empty() {
+        attr(&b, "data-arg", arg);
+    }
+    b
+}
+
 pub fn by_id(id: &str) -> Option<HtmlElement> {
     document()
         .get_element_by_id(id)
         .and_then(|e| e.dyn_into().ok())
+}
+
+/// An element of a known type by id (`HtmlInputElement`, `HtmlSelectElement`, ...).
+pub fn by_id_as<T: JsCast>(id: &str) -> Option<T> {
+    document()
+        .get_element_by_id(id)
+        .and_then(|e| e.dyn_into().ok())
+}
+
+pub fn set_hidden(id: &str, hidden: bool) {
+    if let Some(e) = by_id(id) {
+        if e.hidden() != hidden {
+            e.set_hidden(hidden);
+        }
+    }
+}
+
+pub fn clear(e: &Element) {
+    e.set_text_content(None);
+}
+
+/// Milliseconds since the page started loading: what the first-paint figures are in.
+pub fn perf_now() -> f64 {
+    window().performance().map_or(0.0, |p| p.now())
+}
+
+/// The element an event targeted, or its closest ancestor matching `selector`.
+pub fn closest(event: &web_sys::Event, selector: &str) -> Option<Element> {
+    event
+        .target()
+        .and_then(|t| t.dyn_into::<Element>().ok())
+        .and_then(|e| e.closest(selector).ok().flatten())
+}
+
+/// Runs `f` after `ms`, once. Used for debouncing; the closure frees itself after running.
+pub fn after(ms: i32, f: impl FnOnce() + 'static) {
+    let callback = wasm_bindgen::closure::Closure::once_into_js(f);
+    let _ = window()
+        .set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), ms);
 }

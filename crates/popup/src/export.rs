@@ -1,10 +1,14 @@
-//! Builds the version 1 export file and hands it to the browser as a download.
+//! Builds version 1 export files (the whole log, one call, or what the filters show) and
+//! hands them to the browser as a download.
 
-use fvi_core::export::{ExportFile, Generator, Stats};
+use fvi_core::export::{ExportFile, Generator};
+use fvi_core::summary::summarize;
+use fvi_core::timeline;
+use fvi_core::{EventRecord, TabNote};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::dom;
-use crate::load::Loaded;
+use crate::state::App;
 
 pub fn browser_name() -> String {
     web_sys::window()
@@ -19,24 +23,54 @@ pub fn browser_name() -> String {
         .unwrap_or_default()
 }
 
-pub fn build(log: &Loaded, calls: Vec<serde_json::Value>) -> ExportFile {
-    ExportFile::new(
+/// The export of `events` (indices into the log on screen; `None` for all of it), with
+/// `calls` and `inbound` summarised from those same events, so every seq a summary names
+/// is in the file.
+pub fn build(app: &App, events: Option<&[usize]>) -> ExportFile {
+    let data = app.data();
+    let (records, notes): (Vec<EventRecord>, Vec<TabNote>) = match events {
+        None => (data.events.to_vec(), data.notes.to_vec()),
+        Some(indices) => {
+            let records: Vec<EventRecord> =
+                indices.iter().map(|i| data.events[*i].clone()).collect();
+            let mut tabs: Vec<i64> = records.iter().map(|e| e.tab_id).collect();
+            tabs.sort_unstable();
+            tabs.dedup();
+            // Only what happened to the exported events' tabs.
+            let notes = data
+                .notes
+                .iter()
+                .filter(|n| tabs.binary_search(&n.tab_id).is_ok())
+                .cloned()
+                .collect();
+            (records, notes)
+        }
+    };
+    let grouped = timeline::build(&records, &notes, data.now, &Default::default());
+    let (calls, inbound) = summarize(&grouped);
+    let calls = calls
+        .iter()
+        .map(|c| serde_json::to_value(c).expect("summaries serialise"))
+        .collect();
+    let inbound = inbound
+        .iter()
+        .map(|r| serde_json::to_value(r).expect("summaries serialise"))
+        .collect();
+    drop(grouped);
+    let mut file = ExportFile::new(
         js_sys::Date::now(),
         Generator {
             name: "Fullview Event Inspector".into(),
             version: fvi_browser::runtime::version(),
             browser: browser_name(),
         },
-        log.events.clone(),
+        records,
         calls,
-        log.meta.notes.clone(),
-        Stats {
-            evicted_calls: log.meta.evicted_calls,
-            evicted_events: log.meta.evicted_events,
-            malformed_messages: log.meta.malformed,
-            unknown_event_types: log.meta.unknown_types,
-        },
-    )
+        notes,
+        app.stats(),
+    );
+    file.inbound = inbound;
+    file
 }
 
 /// Saves `json` as `file_name` through a Blob URL on an `<a download>`.
@@ -53,13 +87,9 @@ pub fn download(json: &str, file_name: &str) -> Result<(), JsValue> {
     a.click();
     a.remove();
     // Revoking at once can cancel the download in Firefox; a minute is plenty.
-    let revoke = wasm_bindgen::closure::Closure::once_into_js(move || {
+    dom::after(60_000, move || {
         let _ = web_sys::Url::revoke_object_url(&url);
     });
-    if let Some(w) = web_sys::window() {
-        let _ =
-            w.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 60_000);
-    }
     Ok(())
 }
 
@@ -71,4 +101,34 @@ pub fn file_name(prefix: &str, exported_at: &str) -> String {
         .map(|c| if c == ':' { '-' } else { c })
         .collect();
     format!("{prefix}-{stamp}Z.json")
+}
+
+/// A callId made safe for a file name: page-supplied, so anything but letters, digits,
+/// `-` and `_` goes, and it is cut short.
+pub fn file_part(call_id: &str) -> String {
+    let safe: String = call_id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .take(40)
+        .collect();
+    if safe.is_empty() {
+        "call".into()
+    } else {
+        safe
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_are_safe() {
+        assert_eq!(
+            file_name("fullview-events", "2026-11-24T07:18:51.123Z"),
+            "fullview-events-2026-11-24T07-18-51Z.json"
+        );
+        assert_eq!(file_part("../<b>abc-1</b>"), "babc-1b");
+        assert_eq!(file_part("///"), "call");
+    }
 }

@@ -1,8 +1,21 @@
-//! The popup (also opened as a full tab): shows the log as calls and exports it.
+//! The popup (also opened as a full tab): shows the log as per-call timelines with the
+//! core's analysis, filters it, exports it and imports exports read-only.
+//!
+//! Data flow: `load` (storage.local → typed records) → `state::App::rebuild` (core
+//! timeline → `model`, once per load) → `calls_list` and `timeline_view` render from the
+//! model. `view` wires the page and owns the element contract the tests use.
 
+mod actions;
+mod calls_list;
 mod dom;
 mod export;
+mod filters;
+mod format;
+mod import;
 mod load;
+mod model;
+mod state;
+mod timeline_view;
 mod view;
 
 use std::cell::RefCell;
@@ -14,8 +27,8 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen]
 pub fn start(api: JsValue) -> Result<(), JsValue> {
     fvi_browser::install(api);
-    let app = Rc::new(RefCell::new(view::App::default()));
+    let app = Rc::new(RefCell::new(state::App::new()));
     view::mount(&app)?;
-    wasm_bindgen_futures::spawn_local(async move { view::refresh(&app).await });
+    wasm_bindgen_futures::spawn_local(view::start(app));
     Ok(())
 }

@@ -1,92 +1,641 @@
-//! The popup's screen: header with counts and actions, then one row per call.
+//! The popup's screen as a whole: wires the controls, loads and live-reloads the log, and
+//! renders the parts (`calls_list`, `timeline_view`, banners and controls here).
+//!
+//! # Element contract (tests and the benchmark rely on these; keep them stable)
+//!
+//! | selector | what |
+//! |---|---|
+//! | `#export` | "Export JSON": the whole log, format version 1, `calls`/`inbound` filled |
+//! | `#export-filtered` | export what the filters show (whole calls) |
+//! | `#import` | file input ("Import…"), opens an export read-only |
+//! | `#imported-banner` | visible while an imported file is shown: "Imported: <name> — read-only"; `#back-to-live` leaves it |
+//! | `#open-tab` | opens this view in a browser tab |
+//! | `#filter-tab` | select: `all` (default) or `current` |
+//! | `#filter-type` | select: `""` (all) or a full event name (`fullview:callDenied`) |
+//! | `#filter-text` | search over callId and URL |
+//! | `#filter-reset` | clears the filters (hidden when none is set) |
+//! | `#view-calls`, `#view-inbound`, `#view-unassigned` | switch the list; text says the count |
+//! | `#calls` | listbox of calls, newest first: `li.call[role=option]` with `data-call-id` (and `data-key`), `aria-selected` |
+//! | `#inbound` | listbox of inbound requests per tab: `li.inbound` with `data-inbound-id`; `li.group-head` per tab |
+//! | `#unassigned` | listbox of call events without a callId: `li.unassigned` with `data-seq` |
+//! | `.row.flagged`, `.row .mark` | a row with problems, and its mark (messages in `title`/`aria-label`) |
+//! | `#show-more` | renders the next rows of a long list |
+//! | `#timeline` | detail pane of the selection |
+//! | `#accept-delay` | in `#timeline`: how long the customer took to accept (or denied / no answer) |
+//! | `.flags li[data-flag=<code>]` | in `#timeline`: each problem in plain words |
+//! | `.step` | one timeline step (`data-seq`); `.step.fanout` holds a `<details>` with one `.member` per tab; `.step.note` a tab note; `.step.match` matches the filters |
+//! | `pre.json` | an event's `detail` as indented JSON |
+//! | `#copy-call-id`, `#copy-markdown`, `#export-call` | in `#timeline`, for the selected call |
+//! | `#pause` | pause/resume capture (`aria-pressed`) |
+//! | `#clear`, `#clear-confirm`, `#clear-cancel` | clear the log, after the in-page confirmation |
+//! | `#retention` | most events kept (number input; applies on change) |
+//! | `#status` | the latest message (loading, errors, import refusals, "Copied …") |
+//! | `#summary` | counts of the log on screen |
+//! | `#paused-banner`, `#evicted-banner`, `#malformed-banner` | shown when capture is paused, retention dropped calls, messages were refused |
+//! | `html[data-fvi-renders]` | increments after every render (wait on it in tests) |
+//! | `html[data-fvi-first-paint-ms]` | `performance.now()` at the first frame after the first load |
+//! | `html[data-fvi-load-ms]`, `[data-fvi-build-ms]`, `[data-fvi-render-ms]` | last load, model build, render durations |
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use fvi_browser::DomListener;
 use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Element, HtmlElement, HtmlInputElement, KeyboardEvent};
 
-use crate::dom::{by_id, el, text};
-use crate::export;
-use crate::load::{load, Loaded};
+use crate::actions;
+use crate::calls_list;
+use crate::dom::{self, attr, by_id};
+use crate::filters::Filters;
+use crate::format;
+use crate::import;
+use crate::load;
+use crate::state::{App, Pane, PAGE_ROWS};
+use crate::timeline_view;
 
-#[derive(Default)]
-pub struct App {
-    log: Option<Loaded>,
-}
+/// Storage writes come in bursts while a page fires events; one reload per burst.
+const RELOAD_DEBOUNCE_MS: i32 = 250;
+const SEARCH_DEBOUNCE_MS: i32 = 200;
+/// How often open requests are re-judged for "unanswered" while the log is quiet.
+const REJUDGE_MS: i32 = 10_000;
 
-pub fn mount(app: &Rc<RefCell<App>>) -> Result<(), JsValue> {
-    let export_button = by_id("export").ok_or("popup.html lacks #export")?;
-    let app_for_export = app.clone();
-    DomListener::new(export_button.unchecked_ref(), "click", false, move |_| {
-        if let Some(log) = &app_for_export.borrow().log {
-            let file = export::build(log, Vec::new());
-            let name = export::file_name("fullview-events", &file.exported_at);
-            if let Err(e) = export::download(&file.to_json(), &name) {
-                show_error(&format!("Export failed: {e:?}"));
-            }
+type Shared = Rc<RefCell<App>>;
+
+pub fn mount(app: &Shared) -> Result<(), JsValue> {
+    read_location(&mut app.borrow_mut());
+    if app.borrow().in_tab {
+        if let Some(root) = dom::document().document_element() {
+            root.class_list().add_1("in-tab").ok();
+        }
+        dom::set_hidden("open-tab", true);
+    }
+    Filters::install_type_options();
+    {
+        let mut a = app.borrow_mut();
+        a.filters = Filters::restore();
+        a.filters.write_controls();
+    }
+
+    let body: web_sys::EventTarget = dom::document().body().ok_or("no body")?.into();
+    let on_click = app.clone();
+    DomListener::new(&body, "click", false, move |event| click(&on_click, &event)).forget();
+    let on_keys = app.clone();
+    DomListener::new(&body, "keydown", false, move |event| {
+        if let Some(event) = event.dyn_ref::<KeyboardEvent>() {
+            keydown(&on_keys, event);
         }
     })
     .forget();
+
+    for id in ["filter-tab", "filter-type"] {
+        let app = app.clone();
+        listen(id, "change", move |_| apply_filters(&app))?;
+    }
+    let on_search = app.clone();
+    listen("filter-text", "input", move |_| {
+        let generation = {
+            let mut a = on_search.borrow_mut();
+            a.search_generation += 1;
+            a.search_generation
+        };
+        let app = on_search.clone();
+        dom::after(SEARCH_DEBOUNCE_MS, move || {
+            if app.borrow().search_generation == generation {
+                apply_filters(&app);
+            }
+        });
+    })?;
+    let on_retention = app.clone();
+    listen("retention", "change", move |_| {
+        actions::set_retention(&on_retention)
+    })?;
+    let on_import = app.clone();
+    listen("import", "change", move |_| {
+        wasm_bindgen_futures::spawn_local(import::on_file_chosen(on_import.clone()));
+    })?;
+
     // The list follows the log while open.
-    let app_for_changes = app.clone();
-    fvi_browser::storage::on_changed(move |_| {
-        let app = app_for_changes.clone();
-        wasm_bindgen_futures::spawn_local(async move { refresh(&app).await });
+    let on_change = app.clone();
+    fvi_browser::storage::on_changed(move |keys| {
+        on_change.borrow_mut().changed.extend(keys);
+        schedule_reload(&on_change, RELOAD_DEBOUNCE_MS);
     })
     .map_err(|e| JsValue::from_str(&e.to_string()))?
     .forget();
+
+    start_rejudge_timer(app);
     Ok(())
 }
 
-pub async fn refresh(app: &Rc<RefCell<App>>) {
-    match load().await {
-        Ok(log) => {
-            render(&log);
-            app.borrow_mut().log = Some(log);
+fn listen(id: &str, event: &str, f: impl FnMut(web_sys::Event) + 'static) -> Result<(), JsValue> {
+    let target = by_id(id).ok_or_else(|| format!("popup.html lacks #{id}"))?;
+    DomListener::new(target.unchecked_ref(), event, false, f).forget();
+    Ok(())
+}
+
+/// `?view=tab&tab=<id>`: set by "Open in a tab", so the full view knows it is one and which
+/// tab "current tab" means.
+fn read_location(app: &mut App) {
+    let search = dom::window().location().search().unwrap_or_default();
+    let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else {
+        return;
+    };
+    app.in_tab = params.get("view").as_deref() == Some("tab");
+    app.current_tab = params.get("tab").and_then(|t| t.parse().ok());
+}
+
+/// First load: which tab is current, then the log.
+pub async fn start(app: Shared) {
+    if app.borrow().current_tab.is_none() && !app.borrow().in_tab {
+        if let Ok(tab) = fvi_browser::tabs::active_tab_id().await {
+            app.borrow_mut().current_tab = tab;
         }
-        Err(e) => show_error(&e),
+    }
+    reload(app).await;
+}
+
+/// Reloads after `delay_ms`, unless another change comes first (which restarts the wait).
+pub fn schedule_reload(app: &Shared, delay_ms: i32) {
+    let generation = {
+        let mut a = app.borrow_mut();
+        a.change_generation += 1;
+        a.change_generation
+    };
+    let app = app.clone();
+    dom::after(delay_ms, move || {
+        if app.borrow().change_generation == generation {
+            wasm_bindgen_futures::spawn_local(reload(app));
+        }
+    });
+}
+
+async fn reload(app: Shared) {
+    let (held, changed) = {
+        let mut a = app.borrow_mut();
+        if a.loading {
+            a.reload_again = true;
+            return;
+        }
+        a.loading = true;
+        let held = a.live.as_ref().map(load::Loaded::held).unwrap_or_default();
+        (held, std::mem::take(&mut a.changed))
+    };
+    let t0 = dom::perf_now();
+    let result = load::fetch(&held, &changed).await;
+    let t1 = dom::perf_now();
+    let live = {
+        let mut a = app.borrow_mut();
+        a.loading = false;
+        match result {
+            Ok(update) => {
+                a.live.get_or_insert_with(Default::default).apply(update);
+                if a.is_live() {
+                    a.rebuild();
+                    a.ensure_selection();
+                }
+                true
+            }
+            Err(e) => {
+                a.changed.extend(changed);
+                drop(a);
+                status(&e, true);
+                false
+            }
+        }
+    };
+    let t2 = dom::perf_now();
+    if live {
+        if app.borrow().is_live() {
+            render_all(&app);
+        } else {
+            render_controls(&app.borrow());
+        }
+        let t3 = dom::perf_now();
+        let root = root();
+        attr(&root, "data-fvi-load-ms", &format!("{:.1}", t1 - t0));
+        attr(&root, "data-fvi-build-ms", &format!("{:.1}", t2 - t1));
+        attr(&root, "data-fvi-render-ms", &format!("{:.1}", t3 - t2));
+        first_paint(&app);
+    }
+    let again = std::mem::take(&mut app.borrow_mut().reload_again);
+    if again {
+        schedule_reload(&app, RELOAD_DEBOUNCE_MS);
     }
 }
 
-fn show_error(message: &str) {
-    if let Some(status) = by_id("status") {
-        status.set_text_content(Some(message));
-    }
+fn root() -> Element {
+    dom::document().document_element().expect("root element")
 }
 
-fn render(log: &Loaded) {
-    let Some(list) = by_id("calls") else { return };
-    let mut calls: BTreeMap<Option<&str>, Vec<&fvi_core::EventRecord>> = BTreeMap::new();
-    for e in &log.events {
-        calls.entry(e.call_id.as_deref()).or_default().push(e);
+/// Records when the first frame after the first load is painted: the benchmark's figure.
+fn first_paint(app: &Shared) {
+    let pending = std::mem::take(&mut app.borrow_mut().first_paint_pending);
+    if !pending {
+        return;
     }
-    if let Some(status) = by_id("status") {
-        status.set_text_content(Some(&format!(
-            "{} events in {} calls",
-            log.events.len(),
-            calls.keys().filter(|k| k.is_some()).count()
-        )));
-    }
-    list.set_text_content(None);
-    for (id, events) in calls.iter().rev() {
-        let row = el("li", "call");
-        row.append_child(&text("span", "call-id", id.unwrap_or("(no callId)")))
-            .ok();
-        let tabs: std::collections::BTreeSet<i64> = events.iter().map(|e| e.tab_id).collect();
-        let kinds: Vec<&str> = events.iter().map(|e| e.kind.short()).collect();
-        row.append_child(&text(
-            "span",
-            "call-meta",
+    let ready = format!(
+        "{} events",
+        app.borrow().live.as_ref().map_or(0, |l| l.events.len())
+    );
+    status(&format!("Loaded {ready}."), false);
+    let callback = wasm_bindgen::closure::Closure::once_into_js(move || {
+        attr(
+            &root(),
+            "data-fvi-first-paint-ms",
+            &format!("{:.1}", dom::perf_now()),
+        );
+    });
+    let _ = dom::window().request_animation_frame(callback.unchecked_ref());
+}
+
+/// Renders everything from the state.
+pub fn render_all(app: &Shared) {
+    render_controls(&app.borrow());
+    calls_list::render(&app.borrow());
+    render_detail(app);
+    let root = root();
+    let renders: u64 = root
+        .get_attribute("data-fvi-renders")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    attr(&root, "data-fvi-renders", &(renders + 1).to_string());
+}
+
+fn render_detail(app: &Shared) {
+    let mut a = app.borrow_mut();
+    let previous = std::mem::take(&mut a.detail);
+    let all_steps = a.all_steps;
+    let shown = timeline_view::render(&a, &previous, all_steps);
+    a.detail = shown;
+}
+
+/// Banners, summary, and the capture controls.
+pub fn render_controls(app: &App) {
+    let live = app.is_live();
+    let meta = app.live.as_ref().map(|l| &l.meta);
+
+    // Imported file banner.
+    dom::set_hidden("imported-banner", live);
+    if let (Some(imported), Some(label)) = (&app.imported, by_id("imported-label")) {
+        let by = &imported.file.generator;
+        dom::set_text(
+            &label,
             &format!(
-                "{} events, {} tabs: {}",
-                events.len(),
-                tabs.len(),
-                kinds.join(" → ")
+                "Imported: {} — read-only. Exported {} by {} {} ({}). The live log is untouched.",
+                imported.name,
+                format::local_date_time(imported.now),
+                by.name,
+                by.version,
+                by.browser
             ),
-        ))
-        .ok();
-        list.append_child(&row).ok();
+        );
     }
+
+    // Banners about the log on screen: the live meta, or the imported file's stats.
+    let stats = app.stats();
+    let paused = live && meta.is_some_and(|m| m.paused);
+    dom::set_hidden("paused-banner", !paused);
+    if let Some(b) = by_id("evicted-banner") {
+        let evicted = stats.evicted_calls > 0 || stats.evicted_events > 0;
+        b.set_hidden(!evicted);
+        if evicted {
+            let limit = meta
+                .filter(|_| live)
+                .map(|m| format!(" of {} events", format::count(m.max_events as usize)))
+                .unwrap_or_default();
+            dom::set_text(
+                &b,
+                &format!(
+                    "The log reached its limit{limit}, so the oldest {} ({}) were dropped. \
+                     Raise the limit below to keep more.",
+                    format::plural(stats.evicted_calls as usize, "call", "calls"),
+                    format::plural(stats.evicted_events as usize, "event", "events")
+                ),
+            );
+        }
+    }
+    if let Some(b) = by_id("malformed-banner") {
+        let refused = stats.malformed_messages;
+        b.set_hidden(refused == 0);
+        if refused > 0 {
+            let last = meta
+                .filter(|_| live)
+                .and_then(|m| m.last_malformed.as_deref())
+                .map(|r| format!(" The last one: {}.", format::clip(r, 200)))
+                .unwrap_or_default();
+            dom::set_text(
+                &b,
+                &format!(
+                    "{} refused as malformed and not recorded.{last}",
+                    format::plural(refused as usize, "message was", "messages were")
+                ),
+            );
+        }
+    }
+
+    if let Some(s) = by_id("summary") {
+        let events = app.events().len();
+        let problems = app.model.flag_count();
+        let mut parts = vec![
+            format::plural(events, "event", "events"),
+            format::plural(app.model.calls.len(), "call", "calls"),
+        ];
+        if problems > 0 {
+            parts.push(format!(
+                "⚠ {}",
+                format::plural(problems, "problem", "problems")
+            ));
+        }
+        let source = if live { "" } else { " (imported)" };
+        dom::set_text(&s, &format!("{}{source}", parts.join(" · ")));
+    }
+
+    // Capture controls act on the live log only.
+    if let Some(pause) = dom::by_id_as::<web_sys::HtmlButtonElement>("pause") {
+        let paused = meta.is_some_and(|m| m.paused);
+        dom::set_text(
+            &pause,
+            if paused {
+                "Resume capture"
+            } else {
+                "Pause capture"
+            },
+        );
+        attr(
+            &pause,
+            "aria-pressed",
+            if paused { "true" } else { "false" },
+        );
+        pause.set_disabled(!live || meta.is_none());
+    }
+    if let Some(clear) = dom::by_id_as::<web_sys::HtmlButtonElement>("clear") {
+        clear.set_disabled(!live || meta.is_none());
+    }
+    if let Some(input) = dom::by_id_as::<HtmlInputElement>("retention") {
+        input.set_disabled(!live || meta.is_none());
+        let focused = dom::document()
+            .active_element()
+            .is_some_and(|e| e.id() == "retention");
+        // Never overwrite what the user is typing.
+        if let (Some(m), false) = (meta, focused) {
+            let value = m.max_events.to_string();
+            if input.value() != value {
+                input.set_value(&value);
+            }
+        }
+    }
+    if let Some(hint) = by_id("retention-hint") {
+        let stored = app.live.as_ref().map_or(0, |l| l.events.len());
+        dom::set_text(&hint, &format!("events (now {})", format::count(stored)));
+    }
+    if !live {
+        dom::set_hidden("clear-box", true);
+    }
+}
+
+/// Shows a message in `#status`; `error` styles it as one.
+pub fn status(message: &str, error: bool) {
+    if let Some(s) = by_id("status") {
+        dom::set_text(&s, message);
+        let _ = s.class_list().toggle_with_force("error", error);
+    }
+}
+
+fn apply_filters(app: &Shared) {
+    {
+        let mut a = app.borrow_mut();
+        let filters = Filters::read_controls();
+        if filters == a.filters {
+            return;
+        }
+        filters.save();
+        filters.write_controls();
+        a.filters = filters;
+        a.limit = PAGE_ROWS;
+        a.refilter();
+        a.ensure_selection();
+    }
+    render_all(app);
+}
+
+fn reset_filters(app: &Shared) {
+    Filters::default().write_controls();
+    apply_filters(app);
+}
+
+/// One click handler for the whole page: buttons by `data-action` (rendered ones) or by
+/// id (the fixed ones in popup.html), and list rows.
+fn click(app: &Shared, event: &web_sys::Event) {
+    if let Some(target) = dom::closest(event, "[data-action], button[id]") {
+        let action = target
+            .get_attribute("data-action")
+            .unwrap_or_else(|| target.id());
+        let arg = target.get_attribute("data-arg").unwrap_or_default();
+        run_action(app, &action, &arg);
+        return;
+    }
+    if let Some(row) = dom::closest(event, "[role=option][data-key]") {
+        if let Some(key) = row.get_attribute("data-key") {
+            select(app, &key, false);
+        }
+    }
+}
+
+fn run_action(app: &Shared, action: &str, arg: &str) {
+    match action {
+        "export" => actions::export_all(&app.borrow()),
+        "export-filtered" => actions::export_filtered(&app.borrow()),
+        "export-call" => actions::export_call(&app.borrow()),
+        "copy-call-id" => actions::copy_call_id(&app.borrow()),
+        "copy-markdown" => actions::copy_markdown(&app.borrow()),
+        "open-tab" => actions::open_in_tab(&app.borrow()),
+        "pause" => actions::toggle_pause(app),
+        "clear" => actions::ask_clear(&app.borrow()),
+        "clear-cancel" => actions::cancel_clear(),
+        "clear-confirm" => actions::confirm_clear(),
+        "back-to-live" => import::back_to_live(app),
+        "filter-reset" => reset_filters(app),
+        "show-more" => {
+            app.borrow_mut().limit += PAGE_ROWS;
+            calls_list::render_more(&app.borrow());
+        }
+        "all-steps" => {
+            app.borrow_mut().all_steps = true;
+            render_detail(app);
+        }
+        "view" => {
+            if let Some(pane) = Pane::from_arg(arg) {
+                switch_pane(app, pane);
+            }
+        }
+        "open-call" => {
+            switch_pane(app, Pane::Calls);
+            select(app, arg, true);
+        }
+        "open-inbound" => {
+            switch_pane(app, Pane::Inbound);
+            select(app, arg, true);
+        }
+        _ => {}
+    }
+}
+
+fn switch_pane(app: &Shared, pane: Pane) {
+    {
+        let mut a = app.borrow_mut();
+        if a.pane == pane {
+            return;
+        }
+        a.pane = pane;
+        a.limit = PAGE_ROWS;
+        a.all_steps = false;
+        a.ensure_selection();
+    }
+    if let Some(scroll) = by_id("list-scroll") {
+        scroll.set_scroll_top(0);
+    }
+    render_all(app);
+}
+
+/// Selects the row with `key` in the current list and shows it; `focus` also moves the
+/// keyboard focus to it (and scrolls it into view).
+fn select(app: &Shared, key: &str, focus: bool) {
+    let extend = {
+        let mut a = app.borrow_mut();
+        if a.selected_key().as_deref() != Some(key) {
+            a.all_steps = false;
+        }
+        a.select_key(key);
+        let before = a.limit;
+        a.ensure_selection();
+        a.limit != before
+    };
+    if extend {
+        calls_list::render_more(&app.borrow());
+    }
+    calls_list::mark_selected(&app.borrow());
+    render_detail(app);
+    if focus {
+        calls_list::focus_selected(&app.borrow());
+    }
+}
+
+fn keydown(app: &Shared, event: &KeyboardEvent) {
+    let key = event.key();
+    let target: Option<Element> = event.target().and_then(|t| t.dyn_into().ok());
+    let Some(target) = target else { return };
+
+    if key == "Escape" && target.closest("#clear-box").ok().flatten().is_some() {
+        actions::cancel_clear();
+        event.prevent_default();
+        return;
+    }
+
+    // The list: arrows move the selection, Enter opens the timeline.
+    if target.get_attribute("role").as_deref() == Some("option") {
+        if key == "Enter" || key == " " {
+            event.prevent_default();
+            focus_first_step();
+            return;
+        }
+        let (current, len) = {
+            let a = app.borrow();
+            (a.selected_position(), a.shown_rows().len())
+        };
+        if let Some(to) = calls_list::key_target(&key, current, len) {
+            event.prevent_default();
+            let target_key = app.borrow().key_at(to);
+            if let Some(k) = target_key {
+                select(app, &k, true);
+            }
+        }
+        return;
+    }
+
+    // The timeline: arrows move between steps, Escape goes back to the list.
+    if let Some(step) = target.closest(".step").ok().flatten() {
+        if !target.is_same_node(Some(&step)) {
+            return;
+        }
+        match key.as_str() {
+            "ArrowDown" | "ArrowUp" => {
+                event.prevent_default();
+                let next = if key == "ArrowDown" {
+                    step.next_element_sibling()
+                } else {
+                    step.previous_element_sibling()
+                };
+                if let Some(next) = next.and_then(|n| n.dyn_into::<HtmlElement>().ok()) {
+                    let _ = next.focus();
+                }
+            }
+            "Enter" | " " => {
+                // Enter on a fan-out opens or closes it.
+                if let Ok(Some(details)) = step.query_selector("details") {
+                    event.prevent_default();
+                    if details.has_attribute("open") {
+                        let _ = details.remove_attribute("open");
+                    } else {
+                        let _ = details.set_attribute("open", "");
+                    }
+                }
+            }
+            "Escape" => {
+                event.prevent_default();
+                calls_list::focus_selected(&app.borrow());
+            }
+            _ => {}
+        }
+    }
+}
+
+fn focus_first_step() {
+    let first = dom::document()
+        .query_selector("#timeline .step")
+        .ok()
+        .flatten()
+        .and_then(|e| e.dyn_into::<HtmlElement>().ok());
+    match first {
+        Some(step) => {
+            let _ = step.focus();
+        }
+        None => {
+            if let Some(pane) = by_id("timeline") {
+                let _ = pane.focus();
+            }
+        }
+    }
+}
+
+/// "Unanswered" depends on time passing, not only on new events: while a live request is
+/// open, re-judge now and then so its flag appears without a storage change.
+fn start_rejudge_timer(app: &Shared) {
+    let app = app.clone();
+    let tick = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+        let open = {
+            let a = app.borrow();
+            a.is_live()
+                && !a.loading
+                && (a.model.calls.iter().any(|c| {
+                    c.state == fvi_core::lifecycle::CallState::Requested
+                        && !c.flags.iter().any(|f| f.code() == "unanswered")
+                }) || a.model.inbound.iter().any(|r| {
+                    r.state == fvi_core::lifecycle::InboundState::Requested
+                        && !r.flags.iter().any(|f| f.code() == "inbound-unanswered")
+                }))
+        };
+        if open && !dom::document().hidden() {
+            {
+                let mut a = app.borrow_mut();
+                a.rebuild();
+                a.ensure_selection();
+            }
+            render_all(&app);
+        }
+    });
+    let _ = dom::window().set_interval_with_callback_and_timeout_and_arguments_0(
+        tick.as_ref().unchecked_ref(),
+        REJUDGE_MS,
+    );
+    tick.forget();
 }

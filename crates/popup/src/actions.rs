@@ -1,0 +1,295 @@
+//! What the buttons do: capture commands to the background (pause, clear, retention),
+//! exports, clipboard copies, and opening the view in a tab. Commands act on the live
+//! log only; while an imported file is shown they are disabled (see `view::render_controls`).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use fvi_core::markdown::call_markdown;
+use fvi_core::protocol::{Request, PROTOCOL_VERSION};
+use fvi_core::timeline;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::HtmlInputElement;
+
+use crate::dom;
+use crate::export;
+use crate::format;
+use crate::state::App;
+use crate::view::{self, status};
+
+/// Sends a command to the background and turns its answer into a result.
+async fn command(request: Request) -> Result<(), String> {
+    let answer = fvi_browser::runtime::send(&request)
+        .await
+        .map_err(|e| e.to_string())?;
+    match answer.get("kind").and_then(|k| k.as_str()) {
+        Some("done") => Ok(()),
+        Some("refused") => Err(answer
+            .get("reason")
+            .and_then(|r| r.as_str())
+            .unwrap_or("refused")
+            .to_string()),
+        _ => Err("the background did not answer".into()),
+    }
+}
+
+pub fn toggle_pause(app: &Rc<RefCell<App>>) {
+    let Some(paused) = app.borrow().live.as_ref().map(|l| l.meta.paused) else {
+        return;
+    };
+    let app = app.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let want = !paused;
+        match command(Request::SetPaused {
+            v: PROTOCOL_VERSION,
+            paused: want,
+        })
+        .await
+        {
+            Ok(()) => {
+                // Shown at once; the storage change that follows confirms it.
+                if let Some(live) = app.borrow_mut().live.as_mut() {
+                    live.meta.paused = want;
+                }
+                view::render_controls(&app.borrow());
+                status(
+                    if want {
+                        "Capture paused: new events are not recorded."
+                    } else {
+                        "Capture resumed."
+                    },
+                    false,
+                );
+            }
+            Err(e) => status(&format!("Could not change capture: {e}."), true),
+        }
+    });
+}
+
+/// First step of Clear: an in-page question, with Cancel focused so a stray Enter is safe.
+pub fn ask_clear(app: &App) {
+    let events = app.live.as_ref().map_or(0, |l| l.events.len());
+    if let Some(q) = dom::by_id("clear-question") {
+        dom::set_text(
+            &q,
+            &format!(
+                "Delete all {} from the log? This cannot be undone; export first to keep them.",
+                format::plural(events, "event", "events")
+            ),
+        );
+    }
+    dom::set_hidden("clear-box", false);
+    if let Some(cancel) = dom::by_id("clear-cancel") {
+        let _ = cancel.focus();
+    }
+}
+
+pub fn cancel_clear() {
+    dom::set_hidden("clear-box", true);
+    if let Some(clear) = dom::by_id("clear") {
+        let _ = clear.focus();
+    }
+}
+
+pub fn confirm_clear() {
+    dom::set_hidden("clear-box", true);
+    wasm_bindgen_futures::spawn_local(async move {
+        match command(Request::Clear {
+            v: PROTOCOL_VERSION,
+        })
+        .await
+        {
+            Ok(()) => status("The log was cleared.", false),
+            Err(e) => status(&format!("Could not clear the log: {e}."), true),
+        }
+    });
+}
+
+pub fn set_retention(app: &Rc<RefCell<App>>) {
+    let Some(input) = dom::by_id_as::<HtmlInputElement>("retention") else {
+        return;
+    };
+    let value = input.value_as_number();
+    if !value.is_finite() || value < 100.0 || value.fract() != 0.0 || value > 1e12 {
+        status(
+            "The retention limit must be a whole number of events, at least 100.",
+            true,
+        );
+        if let Some(live) = app.borrow().live.as_ref() {
+            input.set_value(&live.meta.max_events.to_string());
+        }
+        return;
+    }
+    let max_events = value as u64;
+    wasm_bindgen_futures::spawn_local(async move {
+        match command(Request::SetRetention {
+            v: PROTOCOL_VERSION,
+            max_events,
+        })
+        .await
+        {
+            Ok(()) => status(
+                &format!(
+                    "The log now keeps at most {} events; past that the oldest calls are dropped.",
+                    format::count(max_events as usize)
+                ),
+                false,
+            ),
+            Err(e) => status(&format!("Could not change the limit: {e}."), true),
+        }
+    });
+}
+
+pub fn open_in_tab(app: &App) {
+    let mut url = fvi_browser::runtime::url("popup/popup.html");
+    url.push_str("?view=tab");
+    // The tab the popup was opened over stays "the current tab" in the full view.
+    if let Some(tab) = app.current_tab {
+        url.push_str(&format!("&tab={tab}"));
+    }
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Err(e) = fvi_browser::tabs::open(&url).await {
+            status(&format!("Could not open a tab: {e}."), true);
+        }
+    });
+}
+
+pub fn export_all(app: &App) {
+    let started = dom::perf_now();
+    let file = export::build(app, None);
+    let name = export::file_name("fullview-events", &file.exported_at);
+    save(&file, &name, started);
+}
+
+pub fn export_filtered(app: &App) {
+    let started = dom::perf_now();
+    let indices = app.shown.event_indices(&app.model);
+    let file = export::build(app, Some(&indices));
+    let name = export::file_name("fullview-events-filtered", &file.exported_at);
+    save(&file, &name, started);
+}
+
+pub fn export_call(app: &App) {
+    let Some(indices) = selected_call_events(app) else {
+        return;
+    };
+    let started = dom::perf_now();
+    let file = export::build(app, Some(&indices));
+    let call = app.selection.call.as_deref().unwrap_or_default();
+    let prefix = format!("fullview-call-{}", export::file_part(call));
+    let name = export::file_name(&prefix, &file.exported_at);
+    save(&file, &name, started);
+}
+
+fn save(file: &fvi_core::export::ExportFile, name: &str, started: f64) {
+    let json = file.to_json();
+    match export::download(&json, name) {
+        Ok(()) => {
+            let ms = dom::perf_now() - started;
+            // For the export benchmark: how long building and handing over the file took.
+            dom::attr(
+                &dom::document().document_element().expect("root"),
+                "data-fvi-export-ms",
+                &format!("{ms:.1}"),
+            );
+            status(
+                &format!(
+                    "Saved {name}: {} and {}.",
+                    format::plural(file.events.len(), "event", "events"),
+                    format::plural(file.calls.len(), "call", "calls")
+                ),
+                false,
+            );
+        }
+        Err(e) => status(&format!("Export failed: {e:?}"), true),
+    }
+}
+
+/// The selected call's events plus those of the inbound requests it answered: enough to
+/// judge the call exactly as the full log does (see `model.rs`).
+fn selected_call_events(app: &App) -> Option<Vec<usize>> {
+    let call = app.model.call(app.selection.call.as_deref()?)?;
+    let mut indices = call.events.clone();
+    for id in &call.linked_inbound {
+        if let Some(req) = app.model.inbound_request(*id) {
+            indices.extend(&req.events);
+        }
+    }
+    indices.sort_unstable();
+    indices.dedup();
+    Some(indices)
+}
+
+pub fn copy_call_id(app: &App) {
+    if let Some(id) = app.selection.call.clone() {
+        copy(&id, &format!("Copied callId {}.", format::clip(&id, 80)));
+    }
+}
+
+pub fn copy_markdown(app: &App) {
+    let (Some(indices), Some(call_id)) = (selected_call_events(app), app.selection.call.as_deref())
+    else {
+        return;
+    };
+    let data = app.data();
+    let grouped = timeline::build(
+        indices.iter().map(|i| &data.events[*i]),
+        data.notes,
+        data.now,
+        &Default::default(),
+    );
+    if let Some(markdown) = call_markdown(&grouped, call_id) {
+        let lines = markdown.lines().count();
+        copy(
+            &markdown,
+            &format!(
+                "Copied the timeline of call {} as Markdown ({lines} lines).",
+                format::clip(call_id, 80)
+            ),
+        );
+    }
+}
+
+/// Writes `text` to the clipboard. Starts synchronously inside the click, which both
+/// browsers require (transient user activation); falls back to a selected textarea and
+/// `execCommand("copy")` where the async clipboard is refused.
+fn copy(text: &str, done: &str) {
+    let promise = dom::window().navigator().clipboard().write_text(text);
+    let (text, done) = (text.to_string(), done.to_string());
+    wasm_bindgen_futures::spawn_local(async move {
+        match JsFuture::from(promise).await {
+            Ok(_) => status(&done, false),
+            Err(_) if copy_fallback(&text) => status(&done, false),
+            Err(e) => status(
+                &format!(
+                    "Could not copy to the clipboard: {}.",
+                    fvi_browser::BrowserError::from(e)
+                ),
+                true,
+            ),
+        }
+    });
+}
+
+fn copy_fallback(text: &str) -> bool {
+    let doc = dom::document();
+    let Ok(area) = doc
+        .create_element("textarea")
+        .map(|e| e.unchecked_into::<web_sys::HtmlTextAreaElement>())
+    else {
+        return false;
+    };
+    area.set_value(text);
+    dom::attr(&area, "readonly", "");
+    dom::attr(&area, "class", "visually-hidden");
+    let Some(body) = doc.body() else { return false };
+    let _ = body.append_child(&area);
+    area.select();
+    let copied = doc
+        .dyn_ref::<web_sys::HtmlDocument>()
+        .and_then(|d| d.exec_command("copy").ok())
+        .unwrap_or(false);
+    area.remove();
+    copied
+}

@@ -1,0 +1,163 @@
+//! How times, durations, counts and `detail` JSON read on screen. Relative times and
+//! durations use the core's formats (`+1.24 s`), so the popup, Markdown and tests agree.
+
+use fvi_core::lifecycle::format_secs;
+use serde_json::Value;
+
+/// Most characters of one `detail` shown inline. The background bounds details already,
+/// but an imported file need not come from it, and a multi-megabyte text node makes the
+/// pane sluggish; the full value is still in the export.
+pub const MAX_DETAIL_CHARS: usize = 20_000;
+
+/// Local wall-clock time with milliseconds: `14:03:07.125`. Local, because that is the
+/// clock the engineer and the customer talk in; the UTC form is in the `title`.
+pub fn local_time(ms: f64) -> String {
+    if !valid_time(ms) {
+        return "invalid time".into();
+    }
+    let d = js_sys::Date::new(&ms.into());
+    format!(
+        "{:02}:{:02}:{:02}.{:03}",
+        d.get_hours(),
+        d.get_minutes(),
+        d.get_seconds(),
+        d.get_milliseconds()
+    )
+}
+
+/// Local date and time: `2026-11-24 14:03:07`.
+pub fn local_date_time(ms: f64) -> String {
+    if !valid_time(ms) {
+        return "invalid time".into();
+    }
+    let d = js_sys::Date::new(&ms.into());
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date(),
+        d.get_hours(),
+        d.get_minutes(),
+        d.get_seconds()
+    )
+}
+
+/// Local date only: `2026-11-24`, to tell apart calls of different days in the list.
+pub fn local_date(ms: f64) -> String {
+    local_date_time(ms).chars().take(10).collect()
+}
+
+/// Full UTC time for tooltips and tickets: `2026-11-24 07:18:51.123Z`.
+pub fn utc(ms: f64) -> String {
+    fvi_core::markdown::format_utc(ms)
+}
+
+fn valid_time(ms: f64) -> bool {
+    ms.is_finite() && ms.abs() <= 8.64e15
+}
+
+/// `4.20 s`, or `95.50 s (1 min 35 s)` when minutes help reading.
+pub fn duration(ms: f64) -> String {
+    let secs = format_secs(ms);
+    if !ms.is_finite() || ms < 60_000.0 {
+        return secs;
+    }
+    let total = (ms / 1000.0).floor() as u64;
+    let (h, m, s) = (total / 3600, total / 60 % 60, total % 60);
+    if h > 0 {
+        format!("{secs} ({h} h {m} min {s} s)")
+    } else {
+        format!("{secs} ({m} min {s} s)")
+    }
+}
+
+/// `12,345`.
+pub fn count(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `1 call`, `3 calls`.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{} {}", count(n), if n == 1 { one } else { many })
+}
+
+/// `detail` as indented JSON, cut at [`MAX_DETAIL_CHARS`] with a note saying so.
+pub fn detail_json(detail: &Value, truncated_by_capture: bool) -> String {
+    let mut text = serde_json::to_string_pretty(detail).unwrap_or_else(|_| "null".into());
+    if text.len() > MAX_DETAIL_CHARS {
+        let mut cut = MAX_DETAIL_CHARS;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let rest = text.len() - cut;
+        text.truncate(cut);
+        text.push_str(&format!(
+            "\n… {} more characters not shown here; the export has them all",
+            count(rest)
+        ));
+    }
+    if truncated_by_capture {
+        text.push_str("\n(detail was cut to the capture limit when it was recorded)");
+    }
+    text
+}
+
+/// `https://shop.example` → `shop.example`: the scheme is noise in a narrow list.
+pub fn short_site(site: &str) -> &str {
+    site.strip_prefix("https://")
+        .or_else(|| site.strip_prefix("http://"))
+        .unwrap_or(site)
+}
+
+/// A page-supplied string for a one-line slot, cut to `max` characters.
+pub fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_have_separators() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(1000), "1,000");
+        assert_eq!(count(100_000), "100,000");
+        assert_eq!(count(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn durations_add_minutes_past_one() {
+        assert_eq!(duration(4200.0), "4.20 s");
+        assert_eq!(duration(95_500.0), "95.50 s (1 min 35 s)");
+        assert_eq!(duration(3_725_000.0), "3725.00 s (1 h 2 min 5 s)");
+    }
+
+    #[test]
+    fn huge_details_are_cut_on_a_char_boundary() {
+        let v = Value::String("é".repeat(MAX_DETAIL_CHARS));
+        let text = detail_json(&v, false);
+        assert!(text.len() < MAX_DETAIL_CHARS + 200);
+        assert!(text.contains("more characters not shown"));
+    }
+
+    #[test]
+    fn clip_marks_the_cut() {
+        assert_eq!(clip("abcdef", 4), "abc…");
+        assert_eq!(clip("abc", 4), "abc");
+    }
+}

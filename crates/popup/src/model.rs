@@ -1,0 +1,422 @@
+//! The view model: the core's [`Timeline`], built once per load, turned into owned data
+//! that points at events by index.
+//!
+//! Why not keep the `Timeline` itself: it borrows the log, and the log is replaced or
+//! extended on every live update, so the popup would have to hold a self-referential
+//! struct. Indices let the model live next to the log it describes, and let a selection
+//! change re-render from the model without regrouping 100,000 events.
+
+use std::collections::HashMap;
+
+use fvi_core::lifecycle::{CallState, Flag, InboundState, Thresholds};
+use fvi_core::timeline::{self, Filter, StepBody, Timeline};
+use fvi_core::{EventKind, EventRecord, TabNote};
+
+/// The log being shown (the live one or an imported file), borrowed from whoever owns it.
+#[derive(Clone, Copy)]
+pub struct Data<'a> {
+    pub events: &'a [EventRecord],
+    pub notes: &'a [TabNote],
+    /// The time the "unanswered" checks are judged at: now for the live log, the export
+    /// time for an imported file (judging an old file against today flags everything).
+    pub now: f64,
+}
+
+pub struct Model {
+    /// Newest first.
+    pub calls: Vec<CallView>,
+    /// Newest first.
+    pub inbound: Vec<InboundView>,
+    /// Indices of call events without a callId, newest first.
+    pub unassigned: Vec<usize>,
+    call_index: HashMap<String, usize>,
+}
+
+pub struct CallView {
+    pub call_id: String,
+    /// Event indices, seq order.
+    pub events: Vec<usize>,
+    pub steps: Vec<StepView>,
+    pub tabs: Vec<i64>,
+    pub start: f64,
+    pub last_at: f64,
+    pub end: Option<f64>,
+    pub duration_ms: Option<f64>,
+    pub accept_delay_ms: Option<f64>,
+    pub state: CallState,
+    pub flags: Vec<Flag>,
+    pub linked_inbound: Vec<u64>,
+}
+
+pub struct StepView {
+    pub at: f64,
+    pub rel_ms: f64,
+    pub body: StepKind,
+}
+
+pub enum StepKind {
+    Event(usize),
+    /// One `callRequested` per tab, collapsed ("requested in N tabs").
+    FanOut(Vec<usize>),
+    /// Index into [`Data::notes`].
+    Note(usize),
+}
+
+pub struct InboundView {
+    pub id: u64,
+    pub tab_id: i64,
+    /// Event indices, time order.
+    pub events: Vec<usize>,
+    pub state: InboundState,
+    pub start: f64,
+    pub end: Option<f64>,
+    pub linked_call: Option<String>,
+    pub flags: Vec<Flag>,
+}
+
+/// Where `item` sits in `all`. Every reference the timeline hands out points into the one
+/// slice it was built from, so the offset is the index.
+fn index_of<T>(all: &[T], item: &T) -> usize {
+    let size = std::mem::size_of::<T>().max(1);
+    let offset = (item as *const T as usize).wrapping_sub(all.as_ptr() as usize) / size;
+    debug_assert!(offset < all.len(), "reference outside its slice");
+    offset
+}
+
+impl Model {
+    pub fn empty() -> Model {
+        Model {
+            calls: Vec::new(),
+            inbound: Vec::new(),
+            unassigned: Vec::new(),
+            call_index: HashMap::new(),
+        }
+    }
+
+    pub fn build(data: Data) -> Model {
+        let timeline = timeline::build(data.events, data.notes, data.now, &Thresholds::default());
+        Model::from_timeline(&timeline, data)
+    }
+
+    fn from_timeline(t: &Timeline, data: Data) -> Model {
+        let ev = |e: &EventRecord| index_of(data.events, e);
+        let calls: Vec<CallView> = t
+            .calls
+            .iter()
+            .map(|c| CallView {
+                call_id: c.call_id.to_string(),
+                events: c.events.iter().map(|e| ev(e)).collect(),
+                steps: c
+                    .steps
+                    .iter()
+                    .map(|s| StepView {
+                        at: s.at,
+                        rel_ms: s.rel_ms,
+                        body: match &s.body {
+                            StepBody::Event(e) => StepKind::Event(ev(e)),
+                            StepBody::FanOut(members) => {
+                                StepKind::FanOut(members.iter().map(|e| ev(e)).collect())
+                            }
+                            StepBody::Note(n) => StepKind::Note(index_of(data.notes, n)),
+                        },
+                    })
+                    .collect(),
+                tabs: c.tabs.clone(),
+                start: c.start,
+                last_at: c.last_at,
+                end: c.end,
+                duration_ms: c.duration_ms,
+                accept_delay_ms: c.accept_delay_ms,
+                state: c.state,
+                flags: c.flags.clone(),
+                linked_inbound: c.linked_inbound.clone(),
+            })
+            .collect();
+        let inbound = t
+            .inbound
+            .iter()
+            .map(|r| InboundView {
+                id: r.id,
+                tab_id: r.tab_id,
+                events: r.events.iter().map(|e| ev(e)).collect(),
+                state: r.state,
+                start: r.start,
+                end: r.end,
+                linked_call: r.linked_call.map(str::to_string),
+                flags: r.flags.clone(),
+            })
+            .collect();
+        // The timeline keeps them in seq order; the list shows newest first like the rest.
+        let mut unassigned: Vec<usize> = t.unassigned.iter().map(|e| ev(e)).collect();
+        unassigned.sort_by(|a, b| {
+            let (a, b) = (&data.events[*a], &data.events[*b]);
+            b.captured_at
+                .total_cmp(&a.captured_at)
+                .then(b.seq.cmp(&a.seq))
+        });
+        let call_index = calls
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.call_id.clone(), i))
+            .collect();
+        Model {
+            calls,
+            inbound,
+            unassigned,
+            call_index,
+        }
+    }
+
+    pub fn call(&self, call_id: &str) -> Option<&CallView> {
+        self.call_index.get(call_id).map(|i| &self.calls[*i])
+    }
+
+    pub fn call_position(&self, call_id: &str) -> Option<usize> {
+        self.call_index.get(call_id).copied()
+    }
+
+    pub fn inbound_request(&self, id: u64) -> Option<&InboundView> {
+        self.inbound.iter().find(|r| r.id == id)
+    }
+
+    pub fn flag_count(&self) -> usize {
+        self.calls.iter().map(|c| c.flags.len()).sum::<usize>()
+            + self.inbound.iter().map(|r| r.flags.len()).sum::<usize>()
+    }
+}
+
+impl CallView {
+    /// Distinct origins in order of appearance. Computed per rendered row only: reading
+    /// every URL of 10,000 calls up front would cost more than the whole list render.
+    pub fn sites(&self, data: Data) -> Vec<String> {
+        sites_of(self.events.iter().map(|i| &data.events[*i]))
+    }
+
+    /// Time from the first `callRequested` to the first deny, for calls the customer
+    /// refused: the counterpart of `accept_delay_ms`.
+    pub fn deny_delay_ms(&self, data: Data) -> Option<f64> {
+        let mut request = None;
+        for step in &self.steps {
+            let first = match &step.body {
+                StepKind::Event(i) => *i,
+                StepKind::FanOut(m) => m[0],
+                StepKind::Note(_) => continue,
+            };
+            match data.events[first].kind {
+                EventKind::CallRequested if request.is_none() => request = Some(step.at),
+                EventKind::CallDenied => return request.map(|r| step.at - r),
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// Flags pointing at event (or note) `seq`.
+    pub fn flags_at(&self, seq: u64) -> impl Iterator<Item = &Flag> {
+        self.flags.iter().filter(move |f| f.seq() == seq)
+    }
+}
+
+impl InboundView {
+    pub fn sites(&self, data: Data) -> Vec<String> {
+        sites_of(self.events.iter().map(|i| &data.events[*i]))
+    }
+}
+
+fn sites_of<'a>(events: impl Iterator<Item = &'a EventRecord>) -> Vec<String> {
+    let mut sites: Vec<String> = Vec::new();
+    for e in events {
+        let site = timeline::site_of(&e.url);
+        if !site.is_empty() && !sites.iter().any(|s| *s == site) {
+            sites.push(site.into_owned());
+        }
+    }
+    sites
+}
+
+/// Inbound requests grouped per tab, as the list shows them: the tab with the newest
+/// request first, newest first inside a tab. `rows` is newest first.
+fn by_tab(model: &Model, mut rows: Vec<usize>) -> Vec<usize> {
+    let mut rank: HashMap<i64, usize> = HashMap::new();
+    for r in &rows {
+        let next = rank.len();
+        rank.entry(model.inbound[*r].tab_id).or_insert(next);
+    }
+    rows.sort_by_key(|r| rank[&model.inbound[*r].tab_id]);
+    rows
+}
+
+/// What the filters let through, as positions in the model's lists.
+///
+/// The filters select whole groups: a call is shown when any of its events matches, and
+/// then with all its events (matching ones marked). Rebuilding the timeline from only the
+/// matching events would judge lifecycles on a partial call: filtering to `callAccepted`
+/// would flag every call as "accepted without a request".
+pub struct Shown {
+    pub calls: Vec<usize>,
+    pub inbound: Vec<usize>,
+    pub unassigned: Vec<usize>,
+    /// Per event: does it match? `None` when no filter is set (everything matches).
+    pub matched: Option<Vec<bool>>,
+}
+
+impl Shown {
+    pub fn compute(model: &Model, data: Data, filter: &Filter) -> Shown {
+        if filter.is_empty() {
+            return Shown {
+                calls: (0..model.calls.len()).collect(),
+                inbound: by_tab(model, (0..model.inbound.len()).collect()),
+                unassigned: (0..model.unassigned.len()).collect(),
+                matched: None,
+            };
+        }
+        let mut matched = vec![false; data.events.len()];
+        for e in timeline::filter_events(data.events, filter) {
+            matched[index_of(data.events, e)] = true;
+        }
+        let any = |events: &[usize]| events.iter().any(|i| matched[*i]);
+        let calls = (0..model.calls.len())
+            .filter(|i| any(&model.calls[*i].events))
+            .collect();
+        let inbound = (0..model.inbound.len())
+            .filter(|i| any(&model.inbound[*i].events))
+            .collect();
+        let inbound = by_tab(model, inbound);
+        let unassigned = (0..model.unassigned.len())
+            .filter(|i| matched[model.unassigned[*i]])
+            .collect();
+        Shown {
+            calls,
+            inbound,
+            unassigned,
+            matched: Some(matched),
+        }
+    }
+
+    pub fn empty() -> Shown {
+        Shown {
+            calls: Vec::new(),
+            inbound: Vec::new(),
+            unassigned: Vec::new(),
+            matched: None,
+        }
+    }
+
+    pub fn is_match(&self, event: usize) -> bool {
+        self.matched.as_ref().is_none_or(|m| m[event])
+    }
+
+    /// The events of everything shown, for "export what the filter shows": whole calls and
+    /// requests, so the summaries in the file describe events that are in the file.
+    pub fn event_indices(&self, model: &Model) -> Vec<usize> {
+        let mut out: Vec<usize> = Vec::new();
+        for i in &self.calls {
+            out.extend(&model.calls[*i].events);
+        }
+        for i in &self.inbound {
+            out.extend(&model.inbound[*i].events);
+        }
+        for i in &self.unassigned {
+            out.push(model.unassigned[*i]);
+        }
+        // An inbound event with a callId is in both its call and its request.
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fvi_core::record::Origin;
+    use serde_json::json;
+
+    fn event(seq: u64, kind: EventKind, call: Option<&str>, tab: i64, at: f64) -> EventRecord {
+        EventRecord {
+            seq,
+            kind,
+            call_id: call.map(str::to_string),
+            tab_id: tab,
+            frame_id: 0,
+            url: format!("https://site{tab}.example/page"),
+            top_url: None,
+            captured_at: at,
+            stored_at: at,
+            detail: json!({ "callId": call }),
+            detail_truncated: false,
+            origin: Origin {
+                document: format!("d{tab}"),
+                n: seq,
+            },
+        }
+    }
+
+    fn session() -> Vec<EventRecord> {
+        use EventKind::*;
+        vec![
+            event(1, SupportRequested, None, 5, 1000.0),
+            event(2, SupportRequestTaken, None, 5, 2000.0),
+            event(3, CallRequested, Some("a"), 5, 3000.0),
+            event(4, CallRequested, Some("a"), 6, 3010.0),
+            event(5, CallAccepted, Some("a"), 5, 7200.0),
+            event(6, CallEnded, Some("a"), 5, 9000.0),
+            event(7, CallRequested, Some("b"), 6, 10_000.0),
+            event(8, CallDenied, Some("b"), 6, 12_500.0),
+            event(9, CallEnded, None, 7, 13_000.0),
+        ]
+    }
+
+    fn log_of(events: &[EventRecord]) -> Data<'_> {
+        Data {
+            events,
+            notes: &[],
+            now: 20_000.0,
+        }
+    }
+
+    #[test]
+    fn model_points_at_the_right_events() {
+        let events = session();
+        let data = log_of(&events);
+        let model = Model::build(data);
+        assert_eq!(model.calls.len(), 2);
+        let b = &model.calls[0];
+        assert_eq!(b.call_id, "b");
+        assert_eq!(b.deny_delay_ms(data), Some(2500.0));
+        let a = model.call("a").unwrap();
+        assert_eq!(a.accept_delay_ms, Some(4200.0));
+        assert!(matches!(&a.steps[0].body, StepKind::FanOut(m) if m == &vec![2, 3]));
+        assert_eq!(
+            a.sites(data),
+            vec!["https://site5.example", "https://site6.example"]
+        );
+        assert_eq!(model.inbound.len(), 1);
+        assert_eq!(model.inbound[0].events, vec![0, 1]);
+        assert_eq!(model.inbound[0].linked_call.as_deref(), Some("a"));
+        assert_eq!(model.unassigned, vec![8]);
+    }
+
+    #[test]
+    fn filters_select_whole_calls() {
+        let events = session();
+        let data = log_of(&events);
+        let model = Model::build(data);
+        let filter = Filter {
+            kinds: Some([EventKind::CallDenied].into()),
+            ..Filter::default()
+        };
+        let shown = Shown::compute(&model, data, &filter);
+        assert_eq!(shown.calls, vec![0]);
+        assert!(shown.inbound.is_empty() && shown.unassigned.is_empty());
+        assert_eq!(shown.event_indices(&model), vec![6, 7]);
+        assert!(shown.is_match(7) && !shown.is_match(6));
+
+        let by_tab = Filter {
+            tab: Some(6),
+            ..Filter::default()
+        };
+        let shown = Shown::compute(&model, data, &by_tab);
+        assert_eq!(shown.calls, vec![0, 1]);
+    }
+}

@@ -1,0 +1,266 @@
+//! What the popup holds between events: the live log (and an imported one, if any), the
+//! model built from whichever is shown, the filters, and the selection. Plain Rust
+//! structs: internal view state derives no serde traits (ARCHITECTURE.md).
+
+use std::collections::HashSet;
+
+use fvi_core::export::{ExportFile, Stats};
+use fvi_core::EventRecord;
+
+use crate::filters::Filters;
+use crate::load::Loaded;
+use crate::model::{Data, Model, Shown};
+
+/// How many list rows are rendered at first, and added per "Show more". A few hundred
+/// rows fill any screen; rendering 10,000 would cost more than everything else together.
+pub const PAGE_ROWS: usize = 200;
+
+/// Which list the left pane shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Calls,
+    Inbound,
+    Unassigned,
+}
+
+impl Pane {
+    pub fn list_id(self) -> &'static str {
+        match self {
+            Pane::Calls => "calls",
+            Pane::Inbound => "inbound",
+            Pane::Unassigned => "unassigned",
+        }
+    }
+
+    pub fn tab_id(self) -> &'static str {
+        match self {
+            Pane::Calls => "view-calls",
+            Pane::Inbound => "view-inbound",
+            Pane::Unassigned => "view-unassigned",
+        }
+    }
+
+    pub fn from_arg(arg: &str) -> Option<Pane> {
+        match arg {
+            "calls" => Some(Pane::Calls),
+            "inbound" => Some(Pane::Inbound),
+            "unassigned" => Some(Pane::Unassigned),
+            _ => None,
+        }
+    }
+
+    pub const ALL: [Pane; 3] = [Pane::Calls, Pane::Inbound, Pane::Unassigned];
+}
+
+/// An export file opened read-only. Never written anywhere.
+pub struct Imported {
+    pub name: String,
+    pub file: ExportFile,
+    /// When the file was exported: the "now" its unanswered checks are judged at.
+    pub now: f64,
+}
+
+/// What is selected in each list (kept per list, so switching lists and back keeps it).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Selection {
+    pub call: Option<String>,
+    pub inbound: Option<u64>,
+    /// Seq of an event without a callId.
+    pub event: Option<u64>,
+}
+
+pub struct App {
+    pub live: Option<Loaded>,
+    /// When set, this is what the screen shows, and the live log waits behind it.
+    pub imported: Option<Imported>,
+    /// The "now" the live model was judged at.
+    pub live_now: f64,
+    pub model: Model,
+    pub shown: Shown,
+    pub filters: Filters,
+    /// The tab the popup was opened over (for the "current tab" filter).
+    pub current_tab: Option<i64>,
+    /// Opened as a full tab rather than as the toolbar popup.
+    pub in_tab: bool,
+    pub pane: Pane,
+    pub selection: Selection,
+    /// The live log's selection while an imported file is shown.
+    pub saved_selection: Option<Selection>,
+    /// Rows rendered in the current list.
+    pub limit: usize,
+    /// Storage keys changed since the last reload.
+    pub changed: HashSet<String>,
+    /// A reload is running; changes meanwhile set `reload_again`.
+    pub loading: bool,
+    pub reload_again: bool,
+    /// Bumped by every storage change; a debounced reload runs only if it is still current.
+    pub change_generation: u64,
+    /// Bumped by every keystroke in the search box, for the same reason.
+    pub search_generation: u64,
+    /// What the detail pane shows now, so live updates that do not change it leave it be.
+    pub detail: crate::timeline_view::Rendered,
+    /// The user asked for every step of a very long call.
+    pub all_steps: bool,
+    /// The first render after the first load has not happened yet (timing figures).
+    pub first_paint_pending: bool,
+}
+
+impl App {
+    pub fn new() -> App {
+        App {
+            live: None,
+            imported: None,
+            live_now: 0.0,
+            model: Model::empty(),
+            shown: Shown::empty(),
+            filters: Filters::default(),
+            current_tab: None,
+            in_tab: false,
+            pane: Pane::Calls,
+            selection: Selection::default(),
+            saved_selection: None,
+            limit: PAGE_ROWS,
+            changed: HashSet::new(),
+            loading: false,
+            reload_again: false,
+            change_generation: 0,
+            search_generation: 0,
+            detail: Default::default(),
+            all_steps: false,
+            first_paint_pending: true,
+        }
+    }
+
+    /// The log on screen.
+    pub fn data(&self) -> Data<'_> {
+        match (&self.imported, &self.live) {
+            (Some(i), _) => Data {
+                events: &i.file.events,
+                notes: &i.file.tab_notes,
+                now: i.now,
+            },
+            (None, Some(live)) => Data {
+                events: &live.events,
+                notes: &live.meta.notes,
+                now: self.live_now,
+            },
+            (None, None) => Data {
+                events: &[],
+                notes: &[],
+                now: self.live_now,
+            },
+        }
+    }
+
+    /// Stats to put in an export of what is on screen.
+    pub fn stats(&self) -> Stats {
+        match (&self.imported, &self.live) {
+            (Some(i), _) => i.file.stats.clone(),
+            (None, Some(live)) => Stats {
+                evicted_calls: live.meta.evicted_calls,
+                evicted_events: live.meta.evicted_events,
+                malformed_messages: live.meta.malformed,
+                unknown_event_types: live.meta.unknown_types,
+            },
+            (None, None) => Stats::default(),
+        }
+    }
+
+    pub fn events(&self) -> &[EventRecord] {
+        self.data().events
+    }
+
+    /// Rebuilds the model from the log on screen (once per load), then what is shown.
+    pub fn rebuild(&mut self) {
+        if self.imported.is_none() {
+            self.live_now = js_sys::Date::now();
+        }
+        self.model = Model::build(self.data());
+        self.refilter();
+    }
+
+    /// Recomputes what the filters let through, without regrouping.
+    pub fn refilter(&mut self) {
+        let filter = self.filters.to_core(self.current_tab);
+        self.shown = Shown::compute(&self.model, self.data(), &filter);
+    }
+
+    /// Positions (into the model) of the shown rows of the current pane.
+    pub fn shown_rows(&self) -> &[usize] {
+        match self.pane {
+            Pane::Calls => &self.shown.calls,
+            Pane::Inbound => &self.shown.inbound,
+            Pane::Unassigned => &self.shown.unassigned,
+        }
+    }
+
+    /// The key (as in `data-key`) of the selected row of the current pane.
+    pub fn selected_key(&self) -> Option<String> {
+        match self.pane {
+            Pane::Calls => self.selection.call.clone(),
+            Pane::Inbound => self.selection.inbound.map(|id| id.to_string()),
+            Pane::Unassigned => self.selection.event.map(|seq| seq.to_string()),
+        }
+    }
+
+    pub fn select_key(&mut self, key: &str) {
+        match self.pane {
+            Pane::Calls => self.selection.call = Some(key.to_string()),
+            Pane::Inbound => self.selection.inbound = key.parse().ok(),
+            Pane::Unassigned => self.selection.event = key.parse().ok(),
+        }
+    }
+
+    /// The row key of the shown row at `position` in the current pane.
+    pub fn key_at(&self, position: usize) -> Option<String> {
+        let row = *self.shown_rows().get(position)?;
+        Some(match self.pane {
+            Pane::Calls => self.model.calls[row].call_id.clone(),
+            Pane::Inbound => self.model.inbound[row].id.to_string(),
+            Pane::Unassigned => self.events()[self.model.unassigned[row]].seq.to_string(),
+        })
+    }
+
+    /// Where the selected row is among the shown rows of the current pane.
+    pub fn selected_position(&self) -> Option<usize> {
+        let key = self.selected_key()?;
+        let rows = self.shown_rows();
+        match self.pane {
+            Pane::Calls => {
+                let pos = self.model.call_position(&key)?;
+                rows.iter().position(|r| *r == pos)
+            }
+            Pane::Inbound => rows
+                .iter()
+                .position(|r| self.model.inbound[*r].id.to_string() == key),
+            Pane::Unassigned => rows
+                .iter()
+                .position(|r| self.events()[self.model.unassigned[*r]].seq.to_string() == key),
+        }
+    }
+
+    /// Keeps the selection on something shown: the first row when nothing (or something
+    /// filtered out) is selected, so a timeline is on screen from the first paint.
+    pub fn ensure_selection(&mut self) {
+        if self.selected_position().is_none() {
+            match self.key_at(0) {
+                Some(key) => self.select_key(&key),
+                None => match self.pane {
+                    Pane::Calls => self.selection.call = None,
+                    Pane::Inbound => self.selection.inbound = None,
+                    Pane::Unassigned => self.selection.event = None,
+                },
+            }
+        }
+        // The selected row is always rendered, even deep in a long list.
+        if let Some(pos) = self.selected_position() {
+            if pos >= self.limit {
+                self.limit = (pos / PAGE_ROWS + 1) * PAGE_ROWS;
+            }
+        }
+    }
+
+    pub fn is_live(&self) -> bool {
+        self.imported.is_none()
+    }
+}
