@@ -77,11 +77,20 @@ fn throwing_getters_and_revoked_proxies_do_not_escape() {
         json!({"callId": "g", "bad": {"$fvi": "unreadable", "reason": "Error: boom"}}),
         false,
     );
-    check(
+    // The browsers word the TypeError differently; the marker and its kind are the same.
+    let revoked = js_sys::eval(
         "(() => { const p = Proxy.revocable({}, {}); p.revoke(); return {p: p.proxy}; })()",
-        json!({"p": {"$fvi": "unreadable",
-            "reason": "TypeError: Cannot perform 'IsArray' on a proxy that has been revoked"}}),
-        false,
+    )
+    .unwrap();
+    let (got, cut) = walk_detail(&revoked);
+    assert!(!cut);
+    assert_eq!(got["p"]["$fvi"], "unreadable", "{got}");
+    assert!(
+        got["p"]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("TypeError: "),
+        "{got}"
     );
     check(
         "({callId: 'x', list: new Proxy([1, 2], {get(t, k) { if (k === '1') throw new Error('trap'); return t[k]; }})})",
