@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::record::{EventRecord, TabNote};
+use crate::time::rfc3339;
 
 pub const FORMAT: &str = "fullview-event-log";
 pub const VERSION: u32 = 1;
@@ -139,45 +140,9 @@ pub fn parse(text: &str) -> Result<ExportFile, ImportError> {
     Ok(file)
 }
 
-/// Formats ms since the Unix epoch as RFC 3339 in UTC with milliseconds,
-/// e.g. `2026-11-24T07:18:51.123Z`. The caller passes the time in; the core reads no clock.
-pub fn rfc3339(ms: f64) -> String {
-    let total_ms = ms.max(0.0).floor() as i64;
-    let (secs, millis) = (total_ms.div_euclid(1000), total_ms.rem_euclid(1000));
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-/// Days since 1970-01-01 to (year, month, day), after Howard Hinnant's `civil_from_days`.
-pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn formats_rfc3339() {
-        assert_eq!(rfc3339(0.0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(rfc3339(1_764_000_000_000.5), "2025-11-24T16:00:00.000Z");
-        assert_eq!(rfc3339(951_782_400_123.0), "2000-02-29T00:00:00.123Z");
-    }
 
     #[test]
     fn import_errors_are_specific() {

@@ -13,6 +13,7 @@ pub mod markdown;
 pub mod protocol;
 pub mod record;
 pub mod summary;
+pub mod time;
 pub mod timeline;
 
 pub use event::EventKind;

@@ -3,6 +3,7 @@
 //! hostile value cannot break out of its table cell or inject markup.
 
 use crate::lifecycle::{format_rel, format_secs};
+pub use crate::time::format_utc;
 use crate::timeline::{Call, StepBody, Timeline};
 use crate::{EventRecord, TabNoteKind};
 use std::fmt::Write as _;
@@ -184,24 +185,6 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// `2026-11-24 07:18:51.123Z`: UTC, millisecond precision, from ms since the Unix epoch.
-pub fn format_utc(ms: f64) -> String {
-    // ±8.64e15 ms is the range of a JavaScript Date; outside it there is no date to show.
-    if !ms.is_finite() || ms.abs() > 8.64e15 {
-        return "invalid time".to_string();
-    }
-    let total = ms.floor() as i64;
-    let (y, m, d) = civil_from_days(total.div_euclid(86_400_000));
-    let rem = total.rem_euclid(86_400_000);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{:03}Z",
-        rem / 3_600_000,
-        rem / 60_000 % 60,
-        rem / 1000 % 60,
-        rem % 1000
-    )
-}
-
 fn utc_day(ms: f64) -> i64 {
     if ms.is_finite() {
         (ms.floor() as i64).div_euclid(86_400_000)
@@ -210,57 +193,9 @@ fn utc_day(ms: f64) -> i64 {
     }
 }
 
-/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar
-/// (Howard Hinnant's `civil_from_days`): eras of 400 years, years starting in March so
-/// the leap day is last.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn utc_formatting_matches_known_instants() {
-        assert_eq!(format_utc(0.0), "1970-01-01 00:00:00.000Z");
-        assert_eq!(format_utc(1_795_504_731_123.0), "2026-11-24 07:18:51.123Z");
-        assert_eq!(format_utc(1_795_504_731_123.9), "2026-11-24 07:18:51.123Z");
-        assert_eq!(format_utc(951_868_799_999.0), "2000-02-29 23:59:59.999Z");
-        assert_eq!(format_utc(4_107_542_400_000.0), "2100-03-01 00:00:00.000Z");
-        assert_eq!(format_utc(-1.0), "1969-12-31 23:59:59.999Z");
-        assert_eq!(format_utc(f64::NAN), "invalid time");
-    }
-
-    #[test]
-    fn every_day_of_four_centuries_round_trips() {
-        // Inverse (days_from_civil) to check the conversion over a full 400-year cycle.
-        fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-            let y = if m <= 2 { y - 1 } else { y };
-            let era = y.div_euclid(400);
-            let yoe = y.rem_euclid(400);
-            let m = i64::from(m);
-            let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-            let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-            era * 146_097 + doe - 719_468
-        }
-        let mut previous = civil_from_days(-1);
-        for days in 0..146_097 {
-            let (y, m, d) = civil_from_days(days);
-            assert_eq!(days_from_civil(y, m, d), days);
-            assert!((y, m, d) > previous);
-            previous = (y, m, d);
-        }
-    }
 
     #[test]
     fn durations_read_as_minutes_and_hours() {
