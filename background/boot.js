@@ -20,6 +20,7 @@
     buffers.push(() => api[area][event].removeListener(listener));
   };
   buffer("runtime.onMessage", true);
+  buffer("runtime.onStartup", false);
   buffer("tabs.onRemoved", false);
   buffer("tabs.onUpdated", false);
 

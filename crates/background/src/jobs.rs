@@ -21,6 +21,8 @@ pub enum Job {
     Note(i64, TabNoteKind),
     Command(Request, Responder),
     Malformed(String),
+    /// The browser started: empty the log unless the user keeps it across restarts.
+    Startup,
 }
 
 thread_local! {

@@ -22,6 +22,7 @@ const ENGINE_FILES: [&str; 2] = [
 
 pub fn listen() -> fvi_browser::Result<()> {
     runtime::on_message(on_message)?.forget();
+    runtime::on_startup(|| jobs::push(Job::Startup))?.forget();
     tabs::on_removed(|tab| jobs::push(Job::Note(tab, TabNoteKind::Closed)))?.forget();
     tabs::on_url_changed(|tab, url| jobs::push(Job::Note(tab, TabNoteKind::Navigated { url })))?
         .forget();
@@ -33,6 +34,7 @@ pub fn replay(event: EarlyEvent) {
         EarlyEvent::Message(message, sender, respond) => {
             on_message(message, sender, respond);
         }
+        EarlyEvent::Startup => jobs::push(Job::Startup),
         EarlyEvent::TabRemoved(tab) => jobs::push(Job::Note(tab, TabNoteKind::Closed)),
         EarlyEvent::TabUrl(tab, url) => jobs::push(Job::Note(tab, TabNoteKind::Navigated { url })),
     }
@@ -106,7 +108,10 @@ fn on_message(message: Value, sender: MessageSender, respond: Responder) -> bool
             });
             true
         }
-        Request::Clear { .. } | Request::SetPaused { .. } | Request::SetRetention { .. } => {
+        Request::Clear { .. }
+        | Request::SetPaused { .. }
+        | Request::SetRetention { .. }
+        | Request::SetKeepAcrossRestarts { .. } => {
             if !from_extension_page {
                 refuse(&respond, "command from a web page".into());
                 return false;

@@ -155,6 +155,21 @@ pub async fn run(job: Job) {
             let _ = write(&meta, &[]).await;
             keep(meta, tail);
         }
+        Job::Startup => {
+            let tail = if meta.keep_across_restarts {
+                tail
+            } else {
+                command(
+                    &mut meta,
+                    tail,
+                    Request::Clear {
+                        v: PROTOCOL_VERSION,
+                    },
+                )
+                .await
+            };
+            keep(meta, tail);
+        }
         Job::Command(request, respond) => {
             let tail = command(&mut meta, tail, request).await;
             respond.send(&Response::Done {
@@ -179,6 +194,11 @@ async fn command(meta: &mut LogMeta, tail: Vec<EventRecord>, request: Request) -
         }
         Request::SetPaused { paused, .. } => {
             meta.paused = paused;
+            let _ = write(meta, &[]).await;
+            tail
+        }
+        Request::SetKeepAcrossRestarts { keep, .. } => {
+            meta.keep_across_restarts = keep;
             let _ = write(meta, &[]).await;
             tail
         }

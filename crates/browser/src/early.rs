@@ -19,6 +19,7 @@ pub enum EarlyEvent {
     Message(Value, MessageSender, Responder),
     TabRemoved(i64),
     TabUrl(i64, String),
+    Startup,
 }
 
 /// Decodes boot.js's `early` array of `[eventName, arguments]` pairs.
@@ -44,6 +45,7 @@ pub fn decode(early: &JsValue) -> Vec<EarlyEvent> {
                         Responder::new(respond.unchecked_into()),
                     ))
                 }
+                "runtime.onStartup" => Some(EarlyEvent::Startup),
                 "tabs.onRemoved" => Some(EarlyEvent::TabRemoved(args.get(0).as_f64()? as i64)),
                 "tabs.onUpdated" => {
                     let url = from_js(&args.get(1)).get("url")?.as_str()?.to_string();

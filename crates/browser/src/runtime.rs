@@ -93,3 +93,9 @@ pub fn on_message(
     );
     ExtListener::add(&["runtime", "onMessage"], closure)
 }
+
+/// `runtime.onStartup`: the browser (profile) started.
+pub fn on_startup(handler: impl FnMut() + 'static) -> Result<ExtListener> {
+    let closure = Closure::<dyn FnMut()>::new(handler);
+    ExtListener::add(&["runtime", "onStartup"], closure)
+}

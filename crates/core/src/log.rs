@@ -48,6 +48,10 @@ pub struct LogMeta {
     pub tab_counts: BTreeMap<i64, u64>,
     pub notes: Vec<TabNote>,
     pub paused: bool,
+    /// Keep the log when the browser restarts (default on). Off: the first background
+    /// start after a browser start empties it.
+    #[serde(default = "yes")]
+    pub keep_across_restarts: bool,
     pub max_events: u64,
     pub evicted_calls: u64,
     pub evicted_events: u64,
@@ -67,6 +71,10 @@ pub struct ChunkInfo {
     pub last_seq: u64,
 }
 
+fn yes() -> bool {
+    true
+}
+
 impl Default for LogMeta {
     fn default() -> Self {
         LogMeta {
@@ -77,6 +85,7 @@ impl Default for LogMeta {
             tab_counts: BTreeMap::new(),
             notes: Vec::new(),
             paused: false,
+            keep_across_restarts: true,
             max_events: DEFAULT_MAX_EVENTS,
             evicted_calls: 0,
             evicted_events: 0,
@@ -263,6 +272,7 @@ impl LogMeta {
         *self = LogMeta {
             next_seq: self.next_seq,
             paused: self.paused,
+            keep_across_restarts: self.keep_across_restarts,
             max_events: self.max_events,
             seen: std::mem::take(&mut self.seen),
             ..LogMeta::default()

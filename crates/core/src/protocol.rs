@@ -30,6 +30,8 @@ pub enum Request {
     Clear { v: u32 },
     /// The popup pauses or resumes capture.
     SetPaused { v: u32, paused: bool },
+    /// The popup chooses whether the log survives a browser restart.
+    SetKeepAcrossRestarts { v: u32, keep: bool },
     /// The popup changes the retention limit, in events.
     SetRetention { v: u32, max_events: u64 },
 }
