@@ -71,3 +71,38 @@ pub fn on_changed(mut handler: impl FnMut(Vec<String>) + 'static) -> Result<ExtL
         });
     ExtListener::add(&["storage", "onChanged"], closure)
 }
+
+/// One stored value as text, from [`get_texts`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoredText {
+    /// The value is a string; this is the string itself.
+    Text(String),
+    /// The value is anything else; this is its JSON.
+    Json(String),
+}
+
+/// Reads keys and returns each present value as text, in the order of `keys`: a stored
+/// string as it is, anything else as JSON. Large values stored as JSON text cross into
+/// wasm once, with no `JSON.stringify` pass; Chromium also reads a string value many
+/// times faster than an array of objects (one string to copy instead of a tree to convert).
+pub async fn get_texts(keys: &[String]) -> Result<Vec<(String, StoredText)>> {
+    let array: js_sys::Array = keys.iter().map(|k| JsValue::from_str(k)).collect();
+    let got = api::call(&["storage", "local"], "get", &[array.into()]).await?;
+    let mut out = Vec::with_capacity(keys.len());
+    for key in keys {
+        let value = js_sys::Reflect::get(&got, &JsValue::from_str(key))?;
+        if value.is_undefined() {
+            continue;
+        }
+        let text = match value.as_string() {
+            Some(s) => StoredText::Text(s),
+            None => StoredText::Json(
+                js_sys::JSON::stringify(&value)?
+                    .as_string()
+                    .unwrap_or_else(|| "null".into()),
+            ),
+        };
+        out.push((key.clone(), text));
+    }
+    Ok(out)
+}

@@ -67,9 +67,46 @@ pub fn toggle_pause(app: &Rc<RefCell<App>>) {
     });
 }
 
+pub fn set_keep_across_restarts(app: &Rc<RefCell<App>>) {
+    let Some(input) = dom::by_id_as::<HtmlInputElement>("keep-across-restarts") else {
+        return;
+    };
+    let keep = input.checked();
+    let app = app.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        match command(Request::SetKeepAcrossRestarts {
+            v: PROTOCOL_VERSION,
+            keep,
+        })
+        .await
+        {
+            Ok(()) => {
+                if let Some(live) = app.borrow_mut().live.as_mut() {
+                    live.meta.keep_across_restarts = keep;
+                }
+                status(
+                    if keep {
+                        "The log is kept when the browser restarts."
+                    } else {
+                        "The log will be emptied when the browser restarts."
+                    },
+                    false,
+                );
+            }
+            Err(e) => {
+                input.set_checked(!keep);
+                status(&format!("Could not change the setting: {e}."), true);
+            }
+        }
+    });
+}
+
 /// First step of Clear: an in-page question, with Cancel focused so a stray Enter is safe.
 pub fn ask_clear(app: &App) {
-    let events = app.live.as_ref().map_or(0, |l| l.events.len());
+    let events = app
+        .live
+        .as_ref()
+        .map_or(0, |l| l.meta.total_events() as usize);
     if let Some(q) = dom::by_id("clear-question") {
         dom::set_text(
             &q,
@@ -155,36 +192,59 @@ pub fn open_in_tab(app: &App) {
     });
 }
 
-pub fn export_all(app: &App) {
-    let started = dom::perf_now();
-    let file = export::build(app, None);
-    let name = export::file_name("fullview-events", &file.exported_at);
-    save(&file, &name, started);
+/// Exports wait until the whole live log is loaded (the buttons are disabled until then;
+/// this catches a click that raced the last render).
+fn still_loading(app: &App) -> bool {
+    if app.is_partial() {
+        status(
+            "The older part of the log is still loading; export in a moment.",
+            true,
+        );
+    }
+    app.is_partial()
 }
 
-pub fn export_filtered(app: &App) {
+pub fn export_all(app: &Rc<RefCell<App>>) {
+    let mut app = app.borrow_mut();
+    if still_loading(&app) {
+        return;
+    }
+    let started = dom::perf_now();
+    let written = export::write(&mut app, None);
+    let name = export::file_name("fullview-events", &written.exported_at);
+    save(&written, &name, started);
+}
+
+pub fn export_filtered(app: &Rc<RefCell<App>>) {
+    let mut app = app.borrow_mut();
+    if still_loading(&app) {
+        return;
+    }
     let started = dom::perf_now();
     let indices = app.shown.event_indices(&app.model);
-    let file = export::build(app, Some(&indices));
-    let name = export::file_name("fullview-events-filtered", &file.exported_at);
-    save(&file, &name, started);
+    let written = export::write(&mut app, Some(&indices));
+    let name = export::file_name("fullview-events-filtered", &written.exported_at);
+    save(&written, &name, started);
 }
 
-pub fn export_call(app: &App) {
-    let Some(indices) = selected_call_events(app) else {
+pub fn export_call(app: &Rc<RefCell<App>>) {
+    let mut app = app.borrow_mut();
+    if still_loading(&app) {
+        return;
+    }
+    let Some(indices) = selected_call_events(&app) else {
         return;
     };
     let started = dom::perf_now();
-    let file = export::build(app, Some(&indices));
+    let written = export::write(&mut app, Some(&indices));
     let call = app.selection.call.as_deref().unwrap_or_default();
     let prefix = format!("fullview-call-{}", export::file_part(call));
-    let name = export::file_name(&prefix, &file.exported_at);
-    save(&file, &name, started);
+    let name = export::file_name(&prefix, &written.exported_at);
+    save(&written, &name, started);
 }
 
-fn save(file: &fvi_core::export::ExportFile, name: &str, started: f64) {
-    let json = file.to_json();
-    match export::download(&json, name) {
+fn save(written: &export::Written, name: &str, started: f64) {
+    match export::download(&written.json, name) {
         Ok(()) => {
             let ms = dom::perf_now() - started;
             // For the export benchmark: how long building and handing over the file took.
@@ -196,8 +256,8 @@ fn save(file: &fvi_core::export::ExportFile, name: &str, started: f64) {
             status(
                 &format!(
                     "Saved {name}: {} and {}.",
-                    format::plural(file.events.len(), "event", "events"),
-                    format::plural(file.calls.len(), "call", "calls")
+                    format::plural(written.events, "event", "events"),
+                    format::plural(written.calls, "call", "calls")
                 ),
                 false,
             );

@@ -16,13 +16,33 @@ fn row_dom_id(position: usize) -> String {
     format!("row-{position}")
 }
 
-/// Re-renders the current list, keeping what the user looks at where it was: the first
-/// visible row stays at the same height on screen even when new calls arrive above it.
-pub fn render(app: &App) {
-    let Some(scroll) = dom::by_id("list-scroll") else {
+/// The first visible row of the list and how far below the list's top edge it is, read
+/// before a re-render so [`restore_anchor`] can keep it where it was on screen.
+pub struct Anchor(Option<(String, i32)>);
+
+/// Reads the anchor. Call before changing anything on the page: a layout read after a
+/// change makes the browser lay the page out twice.
+pub fn capture_anchor() -> Anchor {
+    Anchor(dom::by_id("list-scroll").and_then(|scroll| visible_anchor(&scroll)))
+}
+
+/// Puts the anchored row back where it was, even when new calls arrived above it.
+pub fn restore_anchor(anchor: Anchor) {
+    let (Some((key, offset)), Some(scroll)) = (anchor.0, dom::by_id("list-scroll")) else {
         return;
     };
-    let anchor = visible_anchor(&scroll);
+    let list = Pane::ALL
+        .iter()
+        .filter_map(|p| dom::by_id(p.list_id()))
+        .find(|l| !l.hidden());
+    if let Some(row) = list.and_then(|list| row_by_key(&list, &key)) {
+        let top = row.offset_top() - scroll.offset_top();
+        scroll.set_scroll_top(top - offset);
+    }
+}
+
+/// Re-renders the current list (writes only; see [`capture_anchor`]).
+pub fn render(app: &App) {
     let focused_row = focused_key();
 
     for pane in Pane::ALL {
@@ -46,16 +66,12 @@ pub fn render(app: &App) {
     let _ = list.append_child(&fragment);
     update_footer(app, end);
 
-    if let Some((key, offset)) = anchor {
-        if let Some(row) = row_by_key(&list, &key) {
-            let top = row.offset_top() - scroll.offset_top();
-            scroll.set_scroll_top(top - offset);
-        }
-    }
     // Re-rendering replaced the focused row; give focus to its replacement.
     if let Some(key) = focused_row {
         if let Some(row) = row_by_key(&list, &key) {
-            let _ = row.focus();
+            let options = web_sys::FocusOptions::new();
+            options.set_prevent_scroll(true);
+            let _ = row.focus_with_options(&options);
         }
     }
 }

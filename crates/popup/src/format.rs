@@ -49,7 +49,7 @@ pub fn local_date(ms: f64) -> String {
 
 /// Full UTC time for tooltips and tickets: `2026-11-24 07:18:51.123Z`.
 pub fn utc(ms: f64) -> String {
-    fvi_core::markdown::format_utc(ms)
+    fvi_core::time::format_utc(ms)
 }
 
 fn valid_time(ms: f64) -> bool {

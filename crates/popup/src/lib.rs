@@ -27,6 +27,15 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen]
 pub fn start(api: JsValue) -> Result<(), JsValue> {
     fvi_browser::install(api);
+    // When the wasm is up: separates module start-up from loading and rendering in the
+    // first-paint figure.
+    if let Some(root) = dom::document().document_element() {
+        dom::attr(
+            &root,
+            "data-fvi-start-ms",
+            &format!("{:.1}", dom::perf_now()),
+        );
+    }
     let app = Rc::new(RefCell::new(state::App::new()));
     view::mount(&app)?;
     wasm_bindgen_futures::spawn_local(view::start(app));

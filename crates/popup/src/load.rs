@@ -6,19 +6,30 @@
 //! Two phases, so the log on screen is never taken apart while storage is read: [`fetch`]
 //! (async) reads what changed given the chunks already held; [`Loaded::apply`] (sync, done
 //! together with the model rebuild) splices it in.
+//!
+//! A large log is first shown from its newest chunks ([`fetch_tail`]): the list shows the
+//! newest calls first, so those chunks are what the first screen needs, and reading them
+//! does not wait for the whole log.
 
 use std::collections::HashSet;
 
+use fvi_browser::storage::StoredText;
 use fvi_core::log::{chunk_key, ChunkInfo, LogMeta, META_KEY};
 use fvi_core::EventRecord;
+
+/// Chunks read for the first screen of a large log (see [`fetch_tail`]).
+pub const TAIL_CHUNKS: usize = 1;
 
 #[derive(Default)]
 pub struct Loaded {
     pub meta: LogMeta,
-    /// Every stored event, in chunk order (which is seq order).
+    /// Every stored event, in chunk order (which is seq order); only the newest chunks
+    /// while [`Loaded::is_partial`].
     pub events: Vec<EventRecord>,
-    /// The chunks `events` was read from, with where each starts in `events`.
+    /// The chunks `events` was read from, with where each starts in `events`. Empty for a
+    /// partial (tail) load, so the next [`fetch`] reads everything.
     chunks: Vec<(ChunkInfo, usize)>,
+    partial: bool,
 }
 
 /// What [`fetch`] read: the new meta, how many held chunks are still valid, and the
@@ -29,21 +40,26 @@ pub struct Update {
     fresh: Vec<(ChunkInfo, Vec<EventRecord>)>,
 }
 
-#[derive(serde::Deserialize)]
-struct Chunks(std::collections::HashMap<String, Vec<EventRecord>>);
-
 impl Loaded {
     /// The chunks held, to pass to [`fetch`].
     pub fn held(&self) -> Vec<ChunkInfo> {
         self.chunks.iter().map(|(info, _)| info.clone()).collect()
     }
 
+    /// Only the newest chunks are loaded so far.
+    pub fn is_partial(&self) -> bool {
+        self.partial
+    }
+
     pub fn apply(&mut self, update: Update) {
         let keep = update.keep.min(self.chunks.len());
-        let end = self
-            .chunks
-            .get(keep)
-            .map_or(self.events.len(), |(_, start)| *start);
+        let end = match self.chunks.get(keep) {
+            Some((_, start)) => *start,
+            // Keeping every chunk held keeps every event; a partial load holds no chunk,
+            // and none of its events are kept.
+            None if self.chunks.is_empty() => 0,
+            None => self.events.len(),
+        };
         self.events.truncate(end);
         self.chunks.truncate(keep);
         self.events
@@ -53,42 +69,75 @@ impl Loaded {
             self.events.extend(records);
         }
         self.meta = update.meta;
+        self.partial = false;
     }
+}
+
+async fn read_meta() -> Result<LogMeta, String> {
+    let got = fvi_browser::storage::get(&[META_KEY.to_string()])
+        .await
+        .map_err(|e| e.to_string())?;
+    match got.get(META_KEY) {
+        Some(m) => serde_json::from_value(m.clone())
+            .map_err(|e| format!("The stored log is unreadable: {e}")),
+        None => Ok(LogMeta::default()),
+    }
+}
+
+/// Reads the given chunks, in order; a chunk missing from storage is left out.
+async fn read_chunks(infos: &[ChunkInfo]) -> Result<Vec<(ChunkInfo, Vec<EventRecord>)>, String> {
+    if infos.is_empty() {
+        return Ok(Vec::new());
+    }
+    let keys: Vec<String> = infos.iter().map(|c| chunk_key(c.id)).collect();
+    let got = fvi_browser::storage::get_texts(&keys)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut out = Vec::with_capacity(infos.len());
+    let mut got = got.into_iter().peekable();
+    for (info, key) in infos.iter().zip(&keys) {
+        let Some((_, text)) = got.next_if(|(k, _)| k == key) else {
+            continue;
+        };
+        // A chunk is an array of records, or (a layout that reads much faster in
+        // Chromium) a string holding that array's JSON. Both parse the same way.
+        let (StoredText::Json(json) | StoredText::Text(json)) = &text;
+        let records: Vec<EventRecord> = serde_json::from_str(json)
+            .map_err(|e| format!("The stored log is unreadable ({key}): {e}"))?;
+        out.push((info.clone(), records));
+    }
+    Ok(out)
 }
 
 /// Reads the meta, then every chunk not among the leading `held` chunks that are unchanged
 /// (same info in the new meta, and not among the `changed` storage keys).
 pub async fn fetch(held: &[ChunkInfo], changed: &HashSet<String>) -> Result<Update, String> {
-    let got = fvi_browser::storage::get(&[META_KEY.to_string()])
-        .await
-        .map_err(|e| e.to_string())?;
-    let meta: LogMeta = match got.get(META_KEY) {
-        Some(m) => serde_json::from_value(m.clone())
-            .map_err(|e| format!("The stored log is unreadable: {e}"))?,
-        None => LogMeta::default(),
-    };
+    let meta = read_meta().await?;
     let keep = held
         .iter()
         .zip(&meta.chunks)
         .take_while(|(old, new)| *old == *new && !changed.contains(&chunk_key(new.id)))
         .count();
-
-    let missing = &meta.chunks[keep..];
-    let mut fresh = Vec::with_capacity(missing.len());
-    if !missing.is_empty() {
-        let keys: Vec<String> = missing.iter().map(|c| chunk_key(c.id)).collect();
-        let text = fvi_browser::storage::get_json(&keys)
-            .await
-            .map_err(|e| e.to_string())?;
-        let Chunks(mut got) = serde_json::from_str(&text)
-            .map_err(|e| format!("The stored log is unreadable: {e}"))?;
-        for (info, key) in missing.iter().zip(&keys) {
-            // A chunk missing from storage is not remembered, so the next reload retries
-            // it (the positions after it no longer line up with `meta`, which forces that).
-            if let Some(records) = got.remove(key) {
-                fresh.push((info.clone(), records));
-            }
-        }
-    }
+    // A chunk missing from storage is not remembered, so the next reload retries it (the
+    // positions after it no longer line up with `meta`, which forces that).
+    let fresh = read_chunks(&meta.chunks[keep..]).await?;
     Ok(Update { meta, keep, fresh })
+}
+
+/// For a log of more than `min_chunks` chunks, reads the meta and only the newest
+/// [`TAIL_CHUNKS`]; `None` for a smaller log (load it whole with [`fetch`]).
+pub async fn fetch_tail(min_chunks: usize) -> Result<Option<Loaded>, String> {
+    let meta = read_meta().await?;
+    if meta.chunks.len() <= min_chunks {
+        return Ok(None);
+    }
+    let from = meta.chunks.len() - TAIL_CHUNKS;
+    let tail = read_chunks(&meta.chunks[from..]).await?;
+    let events = tail.into_iter().flat_map(|(_, records)| records).collect();
+    Ok(Some(Loaded {
+        meta,
+        events,
+        chunks: Vec::new(),
+        partial: true,
+    }))
 }

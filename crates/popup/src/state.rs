@@ -103,6 +103,8 @@ pub struct App {
     pub all_steps: bool,
     /// The first render after the first load has not happened yet (timing figures).
     pub first_paint_pending: bool,
+    /// The whole log has not been on screen yet (a large log shows its newest part first).
+    pub full_load_pending: bool,
 }
 
 impl App {
@@ -128,6 +130,7 @@ impl App {
             detail: Default::default(),
             all_steps: false,
             first_paint_pending: true,
+            full_load_pending: true,
         }
     }
 
@@ -170,12 +173,40 @@ impl App {
         self.data().events
     }
 
+    /// Moves the events of the log on screen out, for an export to own them while it
+    /// serialises; [`App::restore_events`] must follow before anything renders.
+    pub fn take_events(&mut self) -> Vec<EventRecord> {
+        match (&mut self.imported, &mut self.live) {
+            (Some(i), _) => std::mem::take(&mut i.file.events),
+            (None, Some(live)) => std::mem::take(&mut live.events),
+            (None, None) => Vec::new(),
+        }
+    }
+
+    pub fn restore_events(&mut self, events: Vec<EventRecord>) {
+        match (&mut self.imported, &mut self.live) {
+            (Some(i), _) => i.file.events = events,
+            (None, Some(live)) => live.events = events,
+            (None, None) => {}
+        }
+    }
+
     /// Rebuilds the model from the log on screen (once per load), then what is shown.
     pub fn rebuild(&mut self) {
         if self.imported.is_none() {
             self.live_now = js_sys::Date::now();
         }
         self.model = Model::build(self.data());
+        if self.is_partial() {
+            // The newest chunks alone can cut a call in two, and its newer half would look
+            // broken ("accepted without a request"). No verdicts until the whole log is in.
+            for call in &mut self.model.calls {
+                call.flags.clear();
+            }
+            for req in &mut self.model.inbound {
+                req.flags.clear();
+            }
+        }
         self.refilter();
     }
 
@@ -262,5 +293,10 @@ impl App {
 
     pub fn is_live(&self) -> bool {
         self.imported.is_none()
+    }
+
+    /// Only the newest part of the live log is loaded yet; exports wait for the rest.
+    pub fn is_partial(&self) -> bool {
+        self.is_live() && self.live.as_ref().is_some_and(|l| l.is_partial())
     }
 }

@@ -26,18 +26,25 @@ pub struct Rendered {
     all_steps: bool,
 }
 
-/// Renders the pane for the selection of the current list. Returns what it rendered;
-/// `previous` equal to it means nothing needed doing.
-pub fn render(app: &App, previous: &Rendered, all_steps: bool) -> Rendered {
+/// Renders the pane for the selection of the current list. `scroll_before` is the pane's
+/// scroll position read before anything on the page changed (reading it afterwards would
+/// force a layout of the half-built page). Returns what it rendered (`previous` equal to
+/// it means nothing needed doing) and the scroll position to set once every part of the
+/// page is built, if any.
+pub fn render(
+    app: &App,
+    previous: &Rendered,
+    all_steps: bool,
+    scroll_before: i32,
+) -> (Rendered, Option<i32>) {
     let Some(pane) = dom::by_id("timeline") else {
-        return Rendered::default();
+        return (Rendered::default(), None);
     };
     let now = signature(app, all_steps);
     if now == *previous {
-        return now;
+        return (now, None);
     }
     let same_item = now.key == previous.key;
-    let scroll = pane.scroll_top();
     let open_fan_outs = if same_item {
         open_details(&pane)
     } else {
@@ -76,13 +83,15 @@ pub fn render(app: &App, previous: &Rendered, all_steps: bool) -> Rendered {
     dom::clear(&pane);
     let _ = pane.append_child(&content);
 
-    if same_item {
+    let scroll = if same_item {
         restore_details(&pane, &open_fan_outs);
-        pane.set_scroll_top(scroll);
+        // Replacing the content resets the position; put it back.
+        (scroll_before != 0).then_some(scroll_before)
     } else {
-        pane.set_scroll_top(0);
-    }
-    now
+        // A new item starts at its top.
+        (scroll_before != 0).then_some(0)
+    };
+    (now, scroll)
 }
 
 fn signature(app: &App, all_steps: bool) -> Rendered {
@@ -118,7 +127,12 @@ fn signature(app: &App, all_steps: bool) -> Rendered {
     }
     .unwrap_or_default();
     // An imported file and the live log can hold the same keys; never reuse across them.
-    let source = if app.is_live() { "live" } else { "imported" };
+    // A preview (newest chunks only) is always redrawn once the whole log is in.
+    let source = match (app.is_live(), app.is_partial()) {
+        (false, _) => "imported",
+        (true, true) => "preview",
+        (true, false) => "live",
+    };
     Rendered {
         key: format!("{source}:{key}"),
         signature,
@@ -161,6 +175,9 @@ fn call_detail(parent: &Element, app: &App, call: &CallView, all_steps: bool) {
         let b = add(&actions, button(label, action, ""));
         attr(&b, "id", dom_id);
         attr(&b, "title", title);
+        if action == "export-call" && app.is_partial() {
+            attr(&b, "disabled", "");
+        }
     }
 
     add(parent, answer_box(call, data));
@@ -169,7 +186,7 @@ fn call_detail(parent: &Element, app: &App, call: &CallView, all_steps: bool) {
     fact(
         &facts,
         "State",
-        &format!("{} ({})", call.state.as_str(), call.state.label()),
+        &state_words(call.state.as_str(), call.state.label()),
     );
     let sites: Vec<String> = call.sites(data);
     let tabs: Vec<String> = call.tabs.iter().map(i64::to_string).collect();
@@ -212,7 +229,7 @@ fn call_detail(parent: &Element, app: &App, call: &CallView, all_steps: bool) {
     }
     fact(&facts, "Events", &call.events.len().to_string());
 
-    flags_box(parent, &call.flags, "this call");
+    flags_box(parent, app, &call.flags, "this call");
 
     for id in &call.linked_inbound {
         if let Some(req) = app.model.inbound_request(*id) {
@@ -304,13 +321,33 @@ fn answer_box(call: &CallView, data: Data) -> Element {
     boxed
 }
 
+/// "requested (waiting for the customer)", but "ended", not "ended (ended)".
+fn state_words(name: &str, label: &str) -> String {
+    if name == label {
+        name.to_string()
+    } else {
+        format!("{name} ({label})")
+    }
+}
+
 fn fact(dl: &Element, name: &str, value: &str) {
     let row = add(dl, el("div", ""));
     add(&row, text("dt", "", name));
     add(&row, text("dd", "", value));
 }
 
-fn flags_box(parent: &Element, flags: &[Flag], what: &str) {
+fn flags_box(parent: &Element, app: &App, flags: &[Flag], what: &str) {
+    if app.is_partial() {
+        add(
+            parent,
+            text(
+                "p",
+                "flags-pending",
+                "Checking for problems once the whole log is loaded…",
+            ),
+        );
+        return;
+    }
     if flags.is_empty() {
         add(
             parent,
@@ -535,7 +572,7 @@ fn inbound_detail(parent: &Element, app: &App, req: &InboundView) {
     fact(
         &facts,
         "State",
-        &format!("{} ({})", req.state.as_str(), req.state.label()),
+        &state_words(req.state.as_str(), req.state.label()),
     );
     fact(
         &facts,
@@ -560,7 +597,7 @@ fn inbound_detail(parent: &Element, app: &App, req: &InboundView) {
             .as_deref()
             .unwrap_or("no call linked (no call followed in this tab)"),
     );
-    flags_box(parent, &req.flags, "this request");
+    flags_box(parent, app, &req.flags, "this request");
     add(parent, text("h3", "steps-title", "Events"));
     let list = add(parent, el("ol", "steps"));
     for i in &req.events {

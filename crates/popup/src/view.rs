@@ -29,11 +29,15 @@
 //! | `#pause` | pause/resume capture (`aria-pressed`) |
 //! | `#clear`, `#clear-confirm`, `#clear-cancel` | clear the log, after the in-page confirmation |
 //! | `#retention` | most events kept (number input; applies on change) |
+//! | `#keep-across-restarts` | checkbox: keep the log when the browser restarts |
 //! | `#status` | the latest message (loading, errors, import refusals, "Copied …") |
 //! | `#summary` | counts of the log on screen |
 //! | `#paused-banner`, `#evicted-banner`, `#malformed-banner` | shown when capture is paused, retention dropped calls, messages were refused |
 //! | `html[data-fvi-renders]` | increments after every render (wait on it in tests) |
-//! | `html[data-fvi-first-paint-ms]` | `performance.now()` at the first frame after the first load |
+//! | `html[data-fvi-start-ms]` | `performance.now()` when the wasm started |
+//! | `html[data-fvi-first-paint-ms]` | `performance.now()` once the first frame after the first load is painted |
+//! | `html[data-fvi-full-ms]` | `performance.now()` once the whole log is on screen (a large log shows its newest chunks first) |
+//! | `html[data-fvi-export-ms]` | how long the last export took to build and hand over |
 //! | `html[data-fvi-load-ms]`, `[data-fvi-build-ms]`, `[data-fvi-render-ms]` | last load, model build, render durations |
 
 use std::cell::RefCell;
@@ -109,6 +113,10 @@ pub fn mount(app: &Shared) -> Result<(), JsValue> {
     listen("retention", "change", move |_| {
         actions::set_retention(&on_retention)
     })?;
+    let on_keep = app.clone();
+    listen("keep-across-restarts", "change", move |_| {
+        actions::set_keep_across_restarts(&on_keep)
+    })?;
     let on_import = app.clone();
     listen("import", "change", move |_| {
         wasm_bindgen_futures::spawn_local(import::on_file_chosen(on_import.clone()));
@@ -144,14 +152,69 @@ fn read_location(app: &mut App) {
     app.current_tab = params.get("tab").and_then(|t| t.parse().ok());
 }
 
-/// First load: which tab is current, then the log.
+/// First load: which tab is current, then the log; a large log shows its newest chunks
+/// first, then the whole of it.
 pub async fn start(app: Shared) {
     if app.borrow().current_tab.is_none() && !app.borrow().in_tab {
-        if let Ok(tab) = fvi_browser::tabs::active_tab_id().await {
-            app.borrow_mut().current_tab = tab;
+        // Asked alongside the load, not before it: only the "current tab" filter needs it.
+        let app = app.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Ok(Some(tab)) = fvi_browser::tabs::active_tab_id().await {
+                let refilter = {
+                    let mut a = app.borrow_mut();
+                    a.current_tab = Some(tab);
+                    a.filters.current_tab_only && !a.loading
+                };
+                if refilter {
+                    {
+                        let mut a = app.borrow_mut();
+                        a.refilter();
+                        a.ensure_selection();
+                    }
+                    render_all(&app);
+                }
+            }
+        });
+    }
+    // Storage changes meanwhile wait for the full load below.
+    app.borrow_mut().loading = true;
+    let t0 = dom::perf_now();
+    let preview = load::fetch_tail(2 * load::TAIL_CHUNKS).await;
+    app.borrow_mut().loading = false;
+    match preview {
+        Ok(Some(preview)) => {
+            let t1 = dom::perf_now();
+            let (shown, total) = (preview.events.len(), preview.meta.total_events());
+            {
+                let mut a = app.borrow_mut();
+                a.live = Some(preview);
+                a.rebuild();
+                a.ensure_selection();
+            }
+            let t2 = dom::perf_now();
+            render_all(&app);
+            timings(t1 - t0, t2 - t1, dom::perf_now() - t2);
+            first_paint(&app);
+            status(
+                &format!(
+                    "Showing the newest {} of {} events; loading the rest…",
+                    format::count(shown),
+                    format::count(total as usize)
+                ),
+                false,
+            );
         }
+        Ok(None) => {}
+        Err(e) => status(&e, true),
     }
     reload(app).await;
+}
+
+fn timings(load_ms: f64, build_ms: f64, render_ms: f64) {
+    let root = root();
+    attr(&root, "data-fvi-load-ms", &format!("{load_ms:.1}"));
+    attr(&root, "data-fvi-build-ms", &format!("{build_ms:.1}"));
+    attr(&root, "data-fvi-render-ms", &format!("{render_ms:.1}"));
 }
 
 /// Reloads after `delay_ms`, unless another change comes first (which restarts the wait).
@@ -210,11 +273,23 @@ async fn reload(app: Shared) {
         } else {
             render_controls(&app.borrow());
         }
-        let t3 = dom::perf_now();
-        let root = root();
-        attr(&root, "data-fvi-load-ms", &format!("{:.1}", t1 - t0));
-        attr(&root, "data-fvi-build-ms", &format!("{:.1}", t2 - t1));
-        attr(&root, "data-fvi-render-ms", &format!("{:.1}", t3 - t2));
+        timings(t1 - t0, t2 - t1, dom::perf_now() - t2);
+        let full = std::mem::take(&mut app.borrow_mut().full_load_pending);
+        if full {
+            // When the whole log (not only its newest chunks) is on screen.
+            attr(
+                &root(),
+                "data-fvi-full-ms",
+                &format!("{:.1}", dom::perf_now()),
+            );
+            if !app.borrow().first_paint_pending {
+                let events = app.borrow().events().len();
+                status(
+                    &format!("Loaded {}.", format::plural(events, "event", "events")),
+                    false,
+                );
+            }
+        }
         first_paint(&app);
     }
     let again = std::mem::take(&mut app.borrow_mut().reload_again);
@@ -238,21 +313,31 @@ fn first_paint(app: &Shared) {
         app.borrow().live.as_ref().map_or(0, |l| l.events.len())
     );
     status(&format!("Loaded {ready}."), false);
+    // The frame callback runs just before the frame is painted; a task queued from it runs
+    // once that frame is out.
     let callback = wasm_bindgen::closure::Closure::once_into_js(move || {
-        attr(
-            &root(),
-            "data-fvi-first-paint-ms",
-            &format!("{:.1}", dom::perf_now()),
-        );
+        dom::after(0, || {
+            attr(
+                &root(),
+                "data-fvi-first-paint-ms",
+                &format!("{:.1}", dom::perf_now()),
+            );
+        });
     });
     let _ = dom::window().request_animation_frame(callback.unchecked_ref());
 }
 
-/// Renders everything from the state.
+/// Renders everything from the state. All layout reads (scroll positions) happen first and
+/// all scroll writes last, so the browser lays the page out at most once, not once per
+/// part.
 pub fn render_all(app: &Shared) {
+    let anchor = calls_list::capture_anchor();
+    let detail_scroll = by_id("timeline").map_or(0, |p| p.scroll_top());
     render_controls(&app.borrow());
     calls_list::render(&app.borrow());
-    render_detail(app);
+    let detail_scroll_to = render_detail(app, detail_scroll);
+    calls_list::restore_anchor(anchor);
+    set_detail_scroll(detail_scroll_to);
     let root = root();
     let renders: u64 = root
         .get_attribute("data-fvi-renders")
@@ -261,12 +346,19 @@ pub fn render_all(app: &Shared) {
     attr(&root, "data-fvi-renders", &(renders + 1).to_string());
 }
 
-fn render_detail(app: &Shared) {
+fn render_detail(app: &Shared, scroll_before: i32) -> Option<i32> {
     let mut a = app.borrow_mut();
     let previous = std::mem::take(&mut a.detail);
     let all_steps = a.all_steps;
-    let shown = timeline_view::render(&a, &previous, all_steps);
+    let (shown, scroll) = timeline_view::render(&a, &previous, all_steps, scroll_before);
     a.detail = shown;
+    scroll
+}
+
+fn set_detail_scroll(to: Option<i32>) {
+    if let (Some(to), Some(pane)) = (to, by_id("timeline")) {
+        pane.set_scroll_top(to);
+    }
 }
 
 /// Banners, summary, and the capture controls.
@@ -371,6 +463,17 @@ pub fn render_controls(app: &App) {
     if let Some(clear) = dom::by_id_as::<web_sys::HtmlButtonElement>("clear") {
         clear.set_disabled(!live || meta.is_none());
     }
+    if let Some(keep) = dom::by_id_as::<HtmlInputElement>("keep-across-restarts") {
+        keep.set_disabled(!live || meta.is_none());
+        keep.set_checked(meta.is_none_or(|m| m.keep_across_restarts));
+    }
+    // Exports of a log whose older part is still loading would be silently partial.
+    let partial = app.is_partial();
+    for id in ["export", "export-filtered", "export-call"] {
+        if let Some(b) = dom::by_id_as::<web_sys::HtmlButtonElement>(id) {
+            b.set_disabled(partial);
+        }
+    }
     if let Some(input) = dom::by_id_as::<HtmlInputElement>("retention") {
         input.set_disabled(!live || meta.is_none());
         let focused = dom::document()
@@ -443,9 +546,9 @@ fn click(app: &Shared, event: &web_sys::Event) {
 
 fn run_action(app: &Shared, action: &str, arg: &str) {
     match action {
-        "export" => actions::export_all(&app.borrow()),
-        "export-filtered" => actions::export_filtered(&app.borrow()),
-        "export-call" => actions::export_call(&app.borrow()),
+        "export" => actions::export_all(app),
+        "export-filtered" => actions::export_filtered(app),
+        "export-call" => actions::export_call(app),
         "copy-call-id" => actions::copy_call_id(&app.borrow()),
         "copy-markdown" => actions::copy_markdown(&app.borrow()),
         "open-tab" => actions::open_in_tab(&app.borrow()),
@@ -461,7 +564,9 @@ fn run_action(app: &Shared, action: &str, arg: &str) {
         }
         "all-steps" => {
             app.borrow_mut().all_steps = true;
-            render_detail(app);
+            let scroll = by_id("timeline").map_or(0, |p| p.scroll_top());
+            let to = render_detail(app, scroll);
+            set_detail_scroll(to);
         }
         "view" => {
             if let Some(pane) = Pane::from_arg(arg) {
@@ -500,6 +605,7 @@ fn switch_pane(app: &Shared, pane: Pane) {
 /// Selects the row with `key` in the current list and shows it; `focus` also moves the
 /// keyboard focus to it (and scrolls it into view).
 fn select(app: &Shared, key: &str, focus: bool) {
+    let scroll = by_id("timeline").map_or(0, |p| p.scroll_top());
     let extend = {
         let mut a = app.borrow_mut();
         if a.selected_key().as_deref() != Some(key) {
@@ -514,7 +620,8 @@ fn select(app: &Shared, key: &str, focus: bool) {
         calls_list::render_more(&app.borrow());
     }
     calls_list::mark_selected(&app.borrow());
-    render_detail(app);
+    let to = render_detail(app, scroll);
+    set_detail_scroll(to);
     if focus {
         calls_list::focus_selected(&app.borrow());
     }
