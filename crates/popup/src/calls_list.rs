@@ -110,14 +110,13 @@ pub fn mark_selected(app: &App) {
         }
     }
     let selected = key.as_deref().and_then(|k| row_by_key(&list, k));
+    // Focus moves onto the rows themselves (roving tabindex), so no aria-activedescendant.
     match &selected {
         Some(row) => {
             attr(row, "aria-selected", "true");
             attr(row, "tabindex", "0");
-            attr(&list, "aria-activedescendant", &row.id());
         }
         None => {
-            let _ = list.remove_attribute("aria-activedescendant");
             // Without a selection the first row takes Tab focus.
             if let Ok(Some(first)) = list.query_selector("[role=option]") {
                 attr(&first, "tabindex", "0");

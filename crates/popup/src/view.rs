@@ -638,6 +638,25 @@ fn keydown(app: &Shared, event: &KeyboardEvent) {
         return;
     }
 
+    // The list switcher is a tab list: arrows move between its tabs.
+    if target.get_attribute("role").as_deref() == Some("tab") {
+        let current = app.borrow().pane;
+        let at = Pane::ALL.iter().position(|p| *p == current).unwrap_or(0);
+        let to = match key.as_str() {
+            "ArrowRight" => (at + 1) % Pane::ALL.len(),
+            "ArrowLeft" => (at + Pane::ALL.len() - 1) % Pane::ALL.len(),
+            "Home" => 0,
+            "End" => Pane::ALL.len() - 1,
+            _ => return,
+        };
+        event.prevent_default();
+        switch_pane(app, Pane::ALL[to]);
+        if let Some(tab) = by_id(Pane::ALL[to].tab_id()) {
+            let _ = tab.focus();
+        }
+        return;
+    }
+
     // The list: arrows move the selection, Enter opens the timeline.
     if target.get_attribute("role").as_deref() == Some("option") {
         if key == "Enter" || key == " " {
