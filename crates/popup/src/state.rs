@@ -90,6 +90,8 @@ pub struct App {
     pub limit: usize,
     /// Storage keys changed since the last reload.
     pub changed: HashSet<String>,
+    /// When the oldest change not yet reloaded arrived (`performance.now()`).
+    pub changes_since: Option<f64>,
     /// A reload is running; changes meanwhile set `reload_again`.
     pub loading: bool,
     pub reload_again: bool,
@@ -123,6 +125,7 @@ impl App {
             saved_selection: None,
             limit: PAGE_ROWS,
             changed: HashSet::new(),
+            changes_since: None,
             loading: false,
             reload_again: false,
             change_generation: 0,

@@ -59,6 +59,8 @@ use crate::timeline_view;
 
 /// Storage writes come in bursts while a page fires events; one reload per burst.
 const RELOAD_DEBOUNCE_MS: i32 = 250;
+/// ...but a page that never stops firing still shows its events this often.
+const RELOAD_MAX_WAIT_MS: f64 = 1000.0;
 const SEARCH_DEBOUNCE_MS: i32 = 200;
 /// How often open requests are re-judged for "unanswered" while the log is quiet.
 const REJUDGE_MS: i32 = 10_000;
@@ -125,8 +127,15 @@ pub fn mount(app: &Shared) -> Result<(), JsValue> {
     // The list follows the log while open.
     let on_change = app.clone();
     fvi_browser::storage::on_changed(move |keys| {
-        on_change.borrow_mut().changed.extend(keys);
-        schedule_reload(&on_change, RELOAD_DEBOUNCE_MS);
+        let delay = {
+            let mut a = on_change.borrow_mut();
+            a.changed.extend(keys);
+            let now = dom::perf_now();
+            let since = *a.changes_since.get_or_insert(now);
+            let left = (since + RELOAD_MAX_WAIT_MS - now).max(0.0) as i32;
+            left.min(RELOAD_DEBOUNCE_MS)
+        };
+        schedule_reload(&on_change, delay);
     })
     .map_err(|e| JsValue::from_str(&e.to_string()))?
     .forget();
@@ -240,6 +249,7 @@ async fn reload(app: Shared) {
             return;
         }
         a.loading = true;
+        a.changes_since = None;
         let held = a.live.as_ref().map(load::Loaded::held).unwrap_or_default();
         (held, std::mem::take(&mut a.changed))
     };
