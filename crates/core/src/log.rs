@@ -28,6 +28,15 @@ pub const DEFAULT_MAX_EVENTS: u64 = 200_000;
 const SEEN_DOCUMENTS: usize = 4096;
 /// Most tab notes kept.
 const MAX_NOTES: usize = 2000;
+/// Most recently closed tabs remembered (see [`LogMeta::tab_closed`]).
+const CLOSED_TABS: usize = 256;
+/// Most document bindings kept (see [`LogMeta::bind`]). `meta` is rewritten with every
+/// capture, so this stays small; bindings of tabs closed a while ago are dropped first.
+const BOUND_DOCUMENTS: usize = 1024;
+/// How long after its tab closed a capture still moves the tab's `closed` note after it,
+/// in ms. What a page sends from `pagehide` arrives within milliseconds; the bound keeps a
+/// tab id the browser hands out again after a restart from being taken for the closed one.
+const LATE_CAPTURE_MS: f64 = 60_000.0;
 
 pub const META_KEY: &str = "meta";
 
@@ -42,8 +51,14 @@ pub struct LogMeta {
     pub storage_version: u32,
     pub next_seq: u64,
     pub chunks: Vec<ChunkInfo>,
-    /// Highest event counter stored per document token, most recent last.
+    /// Per document token, most recent last: every event counter up to this one is stored
+    /// (see [`LogMeta::accept`]).
     pub seen: Vec<(String, u64)>,
+    /// Counters stored ahead of a document's `seen` mark, as inclusive ranges. A document's
+    /// batches leave in order, but one resent after a failure can arrive after later ones
+    /// got through; usually empty. `default`: a log stored before this field still loads.
+    #[serde(default)]
+    pub seen_ahead: Vec<(String, Vec<(u64, u64)>)>,
     /// Events per tab, for the badge.
     pub tab_counts: BTreeMap<i64, u64>,
     pub notes: Vec<TabNote>,
@@ -60,6 +75,26 @@ pub struct LogMeta {
     pub last_malformed: Option<String>,
     /// Events whose `type` was not one of the eight; counted, never stored as events.
     pub unknown_types: u64,
+    /// The tab and frame the browser reported with each recent document's `loadEngine`
+    /// request, most recent last (see [`LogMeta::bind`]). `default`: a log stored before
+    /// this field existed still loads.
+    #[serde(default)]
+    pub documents: Vec<BoundDocument>,
+    /// Recently closed tabs the log knows, with when they closed (ms since the epoch), most
+    /// recent last (see [`LogMeta::tab_closed`]).
+    #[serde(default)]
+    pub closed_tabs: Vec<(i64, f64)>,
+}
+
+/// Where a document's events come from, as the browser reported it for the document's
+/// `loadEngine` request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BoundDocument {
+    pub document: String,
+    pub tab_id: i64,
+    pub frame_id: i64,
+    pub top_url: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,6 +117,7 @@ impl Default for LogMeta {
             next_seq: 1,
             chunks: Vec::new(),
             seen: Vec::new(),
+            seen_ahead: Vec::new(),
             tab_counts: BTreeMap::new(),
             notes: Vec::new(),
             paused: false,
@@ -92,6 +128,8 @@ impl Default for LogMeta {
             malformed: 0,
             last_malformed: None,
             unknown_types: 0,
+            documents: Vec::new(),
+            closed_tabs: Vec::new(),
         }
     }
 }
@@ -102,6 +140,47 @@ pub struct Sender {
     pub tab_id: i64,
     pub frame_id: i64,
     pub top_url: Option<String>,
+}
+
+/// Which event counters of one document are stored: all up to `upto`, and `ahead`.
+#[derive(Debug, Default)]
+struct Counters {
+    upto: u64,
+    /// Sorted, disjoint, non-adjacent inclusive ranges above `upto + 1`.
+    ahead: Vec<(u64, u64)>,
+}
+
+impl Counters {
+    fn contains(&self, n: u64) -> bool {
+        n <= self.upto || self.ahead.iter().any(|&(lo, hi)| lo <= n && n <= hi)
+    }
+
+    /// Adds `n`, which [`Counters::contains`] said is new.
+    fn insert(&mut self, n: u64) {
+        if n == self.upto + 1 {
+            self.upto = n;
+        } else {
+            let i = self.ahead.partition_point(|&(lo, _)| lo < n);
+            let at = if i > 0 && self.ahead[i - 1].1 + 1 == n {
+                self.ahead[i - 1].1 = n;
+                i - 1
+            } else {
+                self.ahead.insert(i, (n, n));
+                i
+            };
+            if at + 1 < self.ahead.len() && self.ahead[at + 1].0 == self.ahead[at].1 + 1 {
+                self.ahead[at].1 = self.ahead[at + 1].1;
+                self.ahead.remove(at + 1);
+            }
+        }
+        while let Some(&(lo, hi)) = self.ahead.first() {
+            if lo > self.upto + 1 {
+                break;
+            }
+            self.upto = self.upto.max(hi);
+            self.ahead.remove(0);
+        }
+    }
 }
 
 /// What the background must write after accepting a batch.
@@ -126,26 +205,41 @@ impl LogMeta {
         self.chunks.last().filter(|c| c.count < CHUNK_EVENTS)
     }
 
-    fn seen_mark(&self, document: &str) -> u64 {
-        self.seen
-            .iter()
-            .rev()
-            .find(|(d, _)| d == document)
-            .map_or(0, |(_, n)| *n)
+    fn counters(&self, document: &str) -> Counters {
+        Counters {
+            upto: self
+                .seen
+                .iter()
+                .rev()
+                .find(|(d, _)| d == document)
+                .map_or(0, |(_, n)| *n),
+            ahead: self
+                .seen_ahead
+                .iter()
+                .find(|(d, _)| d == document)
+                .map(|(_, r)| r.clone())
+                .unwrap_or_default(),
+        }
     }
 
-    fn set_seen(&mut self, document: &str, n: u64) {
+    fn set_counters(&mut self, document: &str, counters: Counters) {
         self.seen.retain(|(d, _)| d != document);
-        self.seen.push((document.to_string(), n));
+        self.seen.push((document.to_string(), counters.upto));
+        self.seen_ahead.retain(|(d, _)| d != document);
+        if !counters.ahead.is_empty() {
+            self.seen_ahead.push((document.to_string(), counters.ahead));
+        }
         if self.seen.len() > SEEN_DOCUMENTS {
             let extra = self.seen.len() - SEEN_DOCUMENTS;
-            self.seen.drain(..extra);
+            let gone: HashSet<String> = self.seen.drain(..extra).map(|(d, _)| d).collect();
+            self.seen_ahead.retain(|(d, _)| !gone.contains(d));
         }
     }
 
     /// Turns a batch from one document into records, numbering them and splitting them
     /// into chunks. `tail` is the current contents of [`LogMeta::tail_chunk`] (empty if
-    /// there is none). Events this document already sent (a retry) are skipped.
+    /// there is none). Events this document already sent (a retry) are skipped, whatever
+    /// order its batches arrive in.
     pub fn accept(
         &mut self,
         tail: Vec<EventRecord>,
@@ -155,14 +249,16 @@ impl LogMeta {
         now: f64,
     ) -> Accepted {
         let mut out = Accepted::default();
-        let mut mark = self.seen_mark(document);
+        let mut counters = self.counters(document);
+        let mut changed = false;
         let mut records = Vec::new();
         for ev in events {
-            if ev.n <= mark {
+            if counters.contains(ev.n) {
                 out.duplicates += 1;
                 continue;
             }
-            mark = ev.n;
+            counters.insert(ev.n);
+            changed = true;
             let Some(kind) = EventKind::from_name(&ev.kind) else {
                 out.unknown += 1;
                 continue;
@@ -189,8 +285,8 @@ impl LogMeta {
             });
             self.next_seq += 1;
         }
-        if mark > 0 {
-            self.set_seen(document, mark);
+        if changed {
+            self.set_counters(document, counters);
         }
         self.unknown_types += u64::from(out.unknown);
         out.stored = records.len() as u32;
@@ -198,6 +294,7 @@ impl LogMeta {
             return out;
         }
         *self.tab_counts.entry(sender.tab_id).or_default() += records.len() as u64;
+        self.renote_closed(sender.tab_id, now);
         out.chunks = self.place(tail, records);
         out.over_limit = self.total_events() > self.max_events;
         out
@@ -244,6 +341,84 @@ impl LogMeta {
         (chunk_key(info.id), records)
     }
 
+    /// Remembers the tab and frame the browser reported for a document's `loadEngine`
+    /// request. Architecture invariant: tab and frame ids come from the browser, never from
+    /// the page; this keeps what the browser said for a capture from the same document
+    /// that arrives without a tab: Firefox leaves `sender.tab` out of messages a content
+    /// script sends from `pagehide` while its tab closes (seen on Firefox ESR 153).
+    pub fn bind(&mut self, document: &str, sender: &Sender) {
+        self.documents.retain(|d| d.document != document);
+        self.documents.push(BoundDocument {
+            document: document.to_string(),
+            tab_id: sender.tab_id,
+            frame_id: sender.frame_id,
+            top_url: sender.top_url.clone(),
+        });
+        if self.documents.len() > BOUND_DOCUMENTS {
+            let extra = self.documents.len() - BOUND_DOCUMENTS;
+            self.documents.drain(..extra);
+        }
+    }
+
+    /// The sender remembered for `document` by [`LogMeta::bind`].
+    pub fn bound(&self, document: &str) -> Option<Sender> {
+        self.documents
+            .iter()
+            .rev()
+            .find(|d| d.document == document)
+            .map(|d| Sender {
+                tab_id: d.tab_id,
+                frame_id: d.frame_id,
+                top_url: d.top_url.clone(),
+            })
+    }
+
+    /// A tab closed. A tab that stored events gets a `closed` note; a tab the log knows
+    /// (events, or a document bound to it) is remembered for a while, because what its
+    /// page sent while closing can arrive after the browser reported the close. Returns
+    /// whether anything changed (a tab the log never heard of changes nothing).
+    pub fn tab_closed(&mut self, tab_id: i64, at: f64) -> bool {
+        let has_events = self.tab_counts.contains_key(&tab_id);
+        if !has_events && !self.documents.iter().any(|d| d.tab_id == tab_id) {
+            return false;
+        }
+        // Tabs closed long enough ago that nothing more will come from them: forget them
+        // and their documents.
+        let gone: HashSet<i64> = self
+            .closed_tabs
+            .iter()
+            .filter(|(t, when)| *t == tab_id || at - when > LATE_CAPTURE_MS)
+            .map(|(t, _)| *t)
+            .collect();
+        self.closed_tabs.retain(|(t, _)| !gone.contains(t));
+        self.documents
+            .retain(|d| d.tab_id == tab_id || !gone.contains(&d.tab_id));
+        self.closed_tabs.push((tab_id, at));
+        if self.closed_tabs.len() > CLOSED_TABS {
+            let extra = self.closed_tabs.len() - CLOSED_TABS;
+            self.closed_tabs.drain(..extra);
+        }
+        if has_events {
+            self.note(tab_id, at, TabNoteKind::Closed);
+        }
+        true
+    }
+
+    /// Events from a tab that has already closed (sent from its `pagehide`, arriving after
+    /// the close): the tab's `closed` note moves after them, with its time kept, so the
+    /// timeline never shows a tab firing after it closed.
+    fn renote_closed(&mut self, tab_id: i64, now: f64) {
+        let Some(&(_, at)) = self.closed_tabs.iter().find(|(t, _)| *t == tab_id) else {
+            return;
+        };
+        if now - at > LATE_CAPTURE_MS {
+            return;
+        }
+        self.notes
+            .retain(|n| !(n.tab_id == tab_id && n.kind == TabNoteKind::Closed));
+        self.note(tab_id, at, TabNoteKind::Closed);
+    }
+
     /// Records something that happened to a tab, under the next sequence number.
     pub fn note(&mut self, tab_id: i64, at: f64, kind: TabNoteKind) -> &TabNote {
         self.notes.push(TabNote {
@@ -275,6 +450,8 @@ impl LogMeta {
             keep_across_restarts: self.keep_across_restarts,
             max_events: self.max_events,
             seen: std::mem::take(&mut self.seen),
+            seen_ahead: std::mem::take(&mut self.seen_ahead),
+            documents: std::mem::take(&mut self.documents),
             ..LogMeta::default()
         };
         keys
@@ -422,6 +599,36 @@ mod tests {
     }
 
     #[test]
+    fn batches_arriving_out_of_order_are_all_kept_once() {
+        let mut meta = LogMeta::default();
+        let batch = |ns: std::ops::RangeInclusive<u64>| -> Vec<PageEvent> {
+            ns.map(|n| page(n, "fullview:callAccepted", Some("a")))
+                .collect()
+        };
+        // The first batch failed and was resent after the second and fourth got through.
+        let out = meta.accept(vec![], &sender(1), "d", batch(3..=4), 0.0);
+        assert_eq!((out.stored, out.duplicates), (2, 0));
+        let tail = out.chunks[0].1.clone();
+        let out = meta.accept(tail, &sender(1), "d", batch(7..=8), 0.0);
+        assert_eq!(out.stored, 2);
+        assert_eq!(meta.seen, [("d".to_string(), 0)]);
+        assert_eq!(meta.seen_ahead, [("d".to_string(), vec![(3, 4), (7, 8)])]);
+        let tail = out.chunks[0].1.clone();
+        let out = meta.accept(tail, &sender(1), "d", batch(1..=5), 0.0);
+        assert_eq!((out.stored, out.duplicates), (3, 2));
+        assert_eq!(meta.seen, [("d".to_string(), 5)]);
+        assert_eq!(meta.seen_ahead, [("d".to_string(), vec![(7, 8)])]);
+        let tail = out.chunks[0].1.clone();
+        let out = meta.accept(tail, &sender(1), "d", batch(1..=8), 0.0);
+        assert_eq!((out.stored, out.duplicates), (1, 7));
+        assert_eq!(meta.seen, [("d".to_string(), 8)]);
+        assert!(meta.seen_ahead.is_empty());
+        let ns: Vec<u64> = out.chunks[0].1.iter().map(|r| r.origin.n).collect();
+        assert_eq!(ns, [3, 4, 7, 8, 1, 2, 5, 6]);
+        assert_eq!(meta.total_events(), 8);
+    }
+
+    #[test]
     fn unknown_types_are_counted_not_stored() {
         let mut meta = LogMeta::default();
         let out = meta.accept(
@@ -485,6 +692,103 @@ mod tests {
         assert_eq!(meta.total_events(), 8);
         assert_eq!(meta.evicted_calls, 1);
         assert_eq!(ev.removed_keys, Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_document_keeps_the_sender_the_browser_reported() {
+        let mut meta = LogMeta::default();
+        assert_eq!(meta.bound("doc"), None);
+        meta.bind("doc", &sender(4));
+        meta.bind("other", &sender(5));
+        assert_eq!(meta.bound("doc"), Some(sender(4)));
+        assert_eq!(meta.bound("other"), Some(sender(5)));
+        // Survives a round trip through storage, and a log stored before the field existed
+        // still loads.
+        let text = serde_json::to_value(&meta).unwrap();
+        let back: LogMeta = serde_json::from_value(text.clone()).unwrap();
+        assert_eq!(back, meta);
+        let mut old = text;
+        old.as_object_mut().unwrap().remove("documents");
+        old.as_object_mut().unwrap().remove("closedTabs");
+        let old: LogMeta = serde_json::from_value(old).unwrap();
+        assert!(old.documents.is_empty() && old.closed_tabs.is_empty());
+    }
+
+    #[test]
+    fn closing_notes_tabs_with_events_only() {
+        let mut meta = LogMeta::default();
+        assert!(!meta.tab_closed(9, 100.0), "a tab the log never heard of");
+        assert!(meta.notes.is_empty() && meta.closed_tabs.is_empty());
+        meta.accept(
+            vec![],
+            &sender(1),
+            "d",
+            vec![page(1, "fullview:callEnded", Some("c"))],
+            0.0,
+        );
+        assert!(meta.tab_closed(1, 100.0));
+        assert_eq!(meta.notes.len(), 1);
+        assert_eq!(
+            (meta.notes[0].tab_id, meta.notes[0].seq, &meta.notes[0].kind),
+            (1, 2, &TabNoteKind::Closed)
+        );
+    }
+
+    #[test]
+    fn events_arriving_after_the_close_come_before_its_note() {
+        let mut meta = LogMeta::default();
+        // Tab 1 stored an event, then closed, then its pagehide batch arrived.
+        let first = meta.accept(
+            vec![],
+            &sender(1),
+            "d1",
+            vec![page(1, "fullview:callRequested", Some("c"))],
+            0.0,
+        );
+        meta.tab_closed(1, 50.0);
+        let tail = first.chunks[0].1.clone();
+        let late = meta.accept(
+            tail,
+            &sender(1),
+            "d1",
+            vec![page(2, "fullview:callEnded", Some("c"))],
+            60.0,
+        );
+        assert_eq!(late.chunks[0].1[1].seq, 3);
+        assert_eq!(meta.notes.len(), 1, "{:?}", meta.notes);
+        assert_eq!((meta.notes[0].seq, meta.notes[0].at), (4, 50.0));
+
+        // Tab 2 only asked for the engine before it closed: no note until its events come.
+        meta.bind("d2", &sender(2));
+        assert!(meta.tab_closed(2, 70.0));
+        assert_eq!(meta.notes.len(), 1);
+        meta.accept(
+            vec![],
+            &sender(2),
+            "d2",
+            vec![page(1, "fullview:callRequested", Some("e"))],
+            80.0,
+        );
+        let note = meta.notes.last().unwrap();
+        assert_eq!((note.tab_id, note.seq, note.at), (2, 6, 70.0));
+
+        // Closing another tab much later forgets tabs 1 and 2 and their documents.
+        meta.bind("d9", &sender(9));
+        let later = 70.0 + LATE_CAPTURE_MS + 1.0;
+        assert!(meta.tab_closed(9, later));
+        assert_eq!(meta.closed_tabs, [(9, later)]);
+        assert_eq!(meta.bound("d2"), None);
+        assert_eq!(meta.bound("d9"), Some(sender(9)));
+
+        // Long after a close, the same tab id is another tab (ids restart with the browser).
+        meta.accept(
+            vec![],
+            &sender(2),
+            "d3",
+            vec![page(1, "fullview:callRequested", Some("f"))],
+            70.0 + LATE_CAPTURE_MS + 1.0,
+        );
+        assert_eq!(meta.notes.last().unwrap().seq, 6);
     }
 
     #[test]

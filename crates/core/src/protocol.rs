@@ -25,7 +25,14 @@ pub enum Request {
         events: Vec<PageEvent>,
     },
     /// A frame's sentinel saw its first event: inject the Rust engine into that frame.
-    LoadEngine { v: u32 },
+    LoadEngine {
+        v: u32,
+        /// The frame's document token. The background remembers which tab and frame the
+        /// browser reported for this message, for captures from the same document that
+        /// arrive without a tab (Firefox sends none while the tab closes).
+        #[serde(default)]
+        document: Option<String>,
+    },
     /// The popup asks to empty the log.
     Clear { v: u32 },
     /// The popup pauses or resumes capture.
@@ -133,6 +140,24 @@ mod tests {
         };
         assert_eq!(events[0].kind, "fullview:callAccepted");
         assert!(!events[0].detail_truncated);
+    }
+
+    #[test]
+    fn load_engine_may_name_its_document() {
+        assert_eq!(
+            decode(json!({"kind": "loadEngine", "v": 1})).unwrap(),
+            Request::LoadEngine {
+                v: 1,
+                document: None
+            }
+        );
+        assert_eq!(
+            decode(json!({"kind": "loadEngine", "v": 1, "document": "d1"})).unwrap(),
+            Request::LoadEngine {
+                v: 1,
+                document: Some("d1".into())
+            }
+        );
     }
 
     #[test]
