@@ -13,12 +13,15 @@ use crate::store;
 
 pub enum Job {
     Capture {
-        sender: Sender,
+        /// `None` when the message came without a tab: then the document must be bound.
+        sender: Option<Sender>,
         document: String,
         events: Vec<PageEvent>,
         respond: Responder,
     },
     Note(i64, TabNoteKind),
+    /// A document asked for the engine from this tab and frame (see `LogMeta::bind`).
+    Bind(String, Sender),
     Command(Request, Responder),
     Malformed(String),
     /// The browser started: empty the log unless the user keeps it across restarts.

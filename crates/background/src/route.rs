@@ -1,8 +1,9 @@
 //! Routes browser events to jobs, after checking who sent them.
 //!
-//! Captures are accepted only from this extension's content scripts (a sender with our id
-//! and a tab); commands only from this extension's own pages. Anything else, and anything
-//! that fails to decode, is answered `refused`, counted, and otherwise ignored.
+//! Captures are accepted only from this extension's content scripts (a sender with our id,
+//! not one of our pages, and a tab, or a document the browser already tied to a tab);
+//! commands only from this extension's own pages. Anything else, and anything that fails to
+//! decode, is answered `refused`, counted, and otherwise ignored.
 
 use fvi_browser::early::EarlyEvent;
 use fvi_browser::runtime::{MessageSender, Responder};
@@ -72,28 +73,44 @@ fn on_message(message: Value, sender: MessageSender, respond: Responder) -> bool
         Request::Capture {
             document, events, ..
         } => {
-            let Some((tab_id, frame_id)) = from_tab else {
-                refuse(&respond, "capture from outside a tab".into());
+            // An extension page opened in a tab has a `sender.tab` too (both browsers), but
+            // no content script behind it.
+            if from_extension_page {
+                refuse(&respond, "capture from an extension page".into());
                 return false;
-            };
+            }
             let top_url = sender.tab.and_then(|t| t.url);
+            // Without a tab (Firefox, while the tab closes), the store looks the document
+            // up among those the browser tied to a tab, and refuses it if it is not there.
+            let sender = from_tab.map(|(tab_id, frame_id)| Sender {
+                tab_id,
+                frame_id,
+                top_url,
+            });
             jobs::push(Job::Capture {
-                sender: Sender {
-                    tab_id,
-                    frame_id,
-                    top_url,
-                },
+                sender,
                 document,
                 events,
                 respond,
             });
             true
         }
-        Request::LoadEngine { .. } => {
+        Request::LoadEngine { document, .. } => {
             let Some((tab_id, frame_id)) = from_tab else {
                 refuse(&respond, "engine request from outside a tab".into());
                 return false;
             };
+            if let Some(document) = document.filter(|d| !d.is_empty()) {
+                let top_url = sender.tab.as_ref().and_then(|t| t.url.clone());
+                jobs::push(Job::Bind(
+                    document,
+                    Sender {
+                        tab_id,
+                        frame_id,
+                        top_url,
+                    },
+                ));
+            }
             wasm_bindgen_futures::spawn_local(async move {
                 let answer = match scripting::inject(tab_id, frame_id, &ENGINE_FILES).await {
                     Ok(()) => Response::Done {

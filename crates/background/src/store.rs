@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use fvi_browser::{action, storage};
 use fvi_core::log::{chunk_key, evict, LogMeta, META_KEY};
 use fvi_core::protocol::{Request, Response, PROTOCOL_VERSION};
-use fvi_core::EventRecord;
+use fvi_core::{EventRecord, TabNoteKind};
 use serde_json::{Map, Value};
 
 use crate::jobs::Job;
@@ -95,6 +95,17 @@ pub async fn run(job: Job) {
                 keep(meta, tail);
                 return;
             }
+            let Some(sender) = sender.or_else(|| meta.bound(&document)) else {
+                let reason = "capture from outside a tab".to_string();
+                respond.send(&Response::Refused {
+                    v: PROTOCOL_VERSION,
+                    reason: reason.clone(),
+                });
+                meta.count_malformed(&reason);
+                let _ = write(&meta, &[]).await;
+                keep(meta, tail);
+                return;
+            };
             let tab = sender.tab_id;
             let before = meta.clone();
             let accepted = meta.accept(tail.clone(), &sender, &document, events, now());
@@ -142,10 +153,23 @@ pub async fn run(job: Job) {
                 }
             }
         }
+        Job::Note(tab, TabNoteKind::Closed) => {
+            if meta.tab_closed(tab, now()) {
+                let _ = write(&meta, &[]).await;
+            }
+            keep(meta, tail);
+        }
         Job::Note(tab, kind) => {
             // Notes matter only for tabs that fired events.
             if meta.tab_counts.contains_key(&tab) {
                 meta.note(tab, now(), kind);
+                let _ = write(&meta, &[]).await;
+            }
+            keep(meta, tail);
+        }
+        Job::Bind(document, sender) => {
+            if meta.bound(&document).as_ref() != Some(&sender) {
+                meta.bind(&document, &sender);
                 let _ = write(&meta, &[]).await;
             }
             keep(meta, tail);
