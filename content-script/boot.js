@@ -4,7 +4,8 @@
   "use strict";
   const g = globalThis;
   const sentinel = g.__fviSentinel;
-  if (!sentinel || sentinel.booting) return;
+  // A frame already in plain mode keeps it (see plainMode in the sentinel).
+  if (!sentinel || sentinel.booting || sentinel.plain) return;
   sentinel.booting = true;
   const api = g.browser || g.chrome;
   let module;
@@ -33,5 +34,6 @@
   // The namespace and the sentinel are passed in, not looked up: in Firefox the global
   // object the wasm sees is the page window's Xray, which cannot see the content
   // script's own globals (`browser`, `__fviSentinel`).
+  if (sentinel.plain) return;
   wasm_bindgen.start(api, sentinel);
 })();

@@ -13,6 +13,8 @@
   const NAMES = /*@EVENT_NAMES@*/[];
   const V = /*@PROTOCOL_VERSION@*/0;
   const api = g.browser || g.chrome;
+  // Most events per capture message: fvi_core::protocol::MAX_BATCH.
+  const BATCH = 2000;
   const state = {
     queue: [],
     // Random per-document token: with `n` it lets the background drop a batch it already
@@ -47,10 +49,18 @@
   function wake() {
     if (state.waking) return;
     state.waking = true;
-    api.runtime.sendMessage({ v: V, kind: "loadEngine" }).catch(() => {
-      // The worker was starting or stopping; the next event or pagehide tries again.
-      state.waking = false;
-    });
+    // With `document`, the background ties this document to the tab the browser reports
+    // now, for captures sent while the tab closes (Firefox gives those no `sender.tab`).
+    api.runtime.sendMessage({ v: V, kind: "loadEngine", document: state.document }).then(
+      (answer) => {
+        // No engine for this frame: send its events as JSON rather than keep them forever.
+        if (!answer || answer.kind !== "done") plainMode((answer && answer.reason) || "no engine");
+      },
+      () => {
+        // The worker was starting or stopping; the next event or pagehide tries again.
+        state.waking = false;
+      },
+    );
   }
 
   // JSON form of a queued event, for when the Rust engine cannot run in this frame. The
@@ -68,7 +78,7 @@
   }
 
   function sendPlain() {
-    const events = state.queue.splice(0, 2000);
+    const events = state.queue.splice(0, BATCH);
     if (!events.length) return Promise.resolve();
     return api.runtime
       .sendMessage({ v: V, kind: "capture", document: state.document, events: events.map(plainEvent) })
@@ -93,15 +103,27 @@
   }
 
   function plainMode(reason) {
+    // One sender per document: never the engine and plain mode both.
+    if (state.engine || state.plain) return;
     state.plain = true;
     state.plainReason = reason;
     schedulePlain();
   }
 
-  // A frame can go away before the engine has taken its queue (a tab closed within
-  // milliseconds of an event): send what is left, once, without waiting for an answer.
+  // The frame is going away (a tab closed right after an event): send what has not left
+  // yet, now, without waiting for answers; the engine knows what that is, else the whole
+  // queue goes as JSON. Nothing is removed: if the page lives on (back/forward cache) the
+  // usual path sends it again and the background drops the copies by (document, n).
   g.addEventListener("pagehide", () => {
-    if (state.engine || !state.queue.length) return;
-    sendPlain();
+    if (state.engine) {
+      state.engine.flush();
+      return;
+    }
+    for (let i = 0; i < state.queue.length; i += BATCH) {
+      const events = state.queue.slice(i, i + BATCH).map(plainEvent);
+      api.runtime
+        .sendMessage({ v: V, kind: "capture", document: state.document, events })
+        .catch(() => {});
+    }
   }, true);
 })();

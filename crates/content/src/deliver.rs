@@ -1,13 +1,26 @@
-//! Delivery: moves events from the sentinel's queue to the background, in order, in
-//! batches, and keeps each batch until the background says it is stored.
+//! Delivery: moves events from the sentinel's queue to the background, in batches, and
+//! keeps each batch until the background says it is stored.
 //!
 //! The background may be stopped at any moment (Chromium stops an idle service worker
 //! after about 30 s; Firefox suspends its event page), and a message sent while it stops
 //! fails. So a batch is only dropped from here on a `stored` (or `paused`) answer, and a
-//! failure is retried with back-off. The background drops duplicates by `(document, n)`.
+//! failure is retried with back-off. The background drops duplicates by `(document, n)`,
+//! in whatever order they arrive.
+//!
+//! Every batch leaves the frame in the microtask after its events fired, without waiting
+//! for earlier batches' answers: a tab can close a moment after a burst, and what is still
+//! in the frame then is hard to get out. Firefox stops a closing tab's `pagehide` listener
+//! after very little work (seen on Firefox ESR 153: two small messages left, building a
+//! 2000-event one was cut off), so waiting for answers before sending the next batch lost
+//! everything behind the first one. [`flush`] (called from the sentinel's `pagehide`)
+//! only resends what is waiting for a retry.
 
 use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
 
 use fvi_core::protocol::{PageEvent, Request, Response, MAX_BATCH, PROTOCOL_VERSION};
 use js_sys::{Array, Reflect};
@@ -19,9 +32,10 @@ use crate::walk::walk_detail;
 struct Engine {
     /// The sentinel's state object (see sentinel.template.js).
     sentinel: JsValue,
-    /// Walked events not yet acknowledged, oldest first.
-    pending: Vec<PageEvent>,
-    sending: bool,
+    /// Batches sent and not yet acknowledged, by number, with whether each is waiting to
+    /// be resent (its last attempt failed).
+    unacked: BTreeMap<u64, (Rc<Request>, bool)>,
+    next_batch: u64,
     scheduled: bool,
 }
 
@@ -36,22 +50,25 @@ pub fn take_over(sentinel: JsValue) -> Result<(), JsValue> {
     }
     let engine = Rc::new(RefCell::new(Engine {
         sentinel: sentinel.clone(),
-        pending: Vec::new(),
-        sending: false,
+        unacked: BTreeMap::new(),
+        next_batch: 0,
         scheduled: false,
     }));
-    ENGINE.with(|e| *e.borrow_mut() = Some(engine.clone()));
+    ENGINE.with(|e| *e.borrow_mut() = Some(engine));
 
     let notify = Closure::<dyn FnMut()>::new(schedule);
+    let flush = Closure::<dyn FnMut()>::new(flush);
     let handle = js_sys::Object::new();
     Reflect::set(&handle, &"notify".into(), notify.as_ref())?;
+    Reflect::set(&handle, &"flush".into(), flush.as_ref())?;
     notify.forget();
+    flush.forget();
     Reflect::set(&sentinel, &"engine".into(), &handle)?;
     schedule();
     Ok(())
 }
 
-/// Drains on the next microtask, so a burst fired in one task becomes a few batches
+/// Sends on the next microtask, so a burst fired in one task becomes a few batches
 /// instead of one message per event.
 fn schedule() {
     let Some(engine) = current() else { return };
@@ -60,8 +77,7 @@ fn schedule() {
     }
     wasm_bindgen_futures::spawn_local(async move {
         engine.borrow_mut().scheduled = false;
-        drain(&engine);
-        pump(engine).await;
+        send_queued(&engine);
     });
 }
 
@@ -69,75 +85,120 @@ fn current() -> Option<Rc<RefCell<Engine>>> {
     ENGINE.with(|e| e.borrow().clone())
 }
 
-/// Moves everything from the sentinel's queue into `pending`, walking each detail.
-fn drain(engine: &Rc<RefCell<Engine>>) {
-    let mut engine = engine.borrow_mut();
-    let Ok(queue) = Reflect::get(&engine.sentinel, &"queue".into()) else {
-        return;
+fn document_of(engine: &Engine) -> String {
+    Reflect::get(&engine.sentinel, &"document".into())
+        .ok()
+        .and_then(|d| d.as_string())
+        .unwrap_or_default()
+}
+
+/// Takes everything from the sentinel's queue, walking each detail, and sends it.
+fn send_queued(engine: &Rc<RefCell<Engine>>) {
+    let (document, events) = {
+        let engine = engine.borrow();
+        let Ok(queue) = Reflect::get(&engine.sentinel, &"queue".into()) else {
+            return;
+        };
+        // Swap in a fresh array: the sentinel pushes to `state.queue` by name each time.
+        let _ = Reflect::set(&engine.sentinel, &"queue".into(), &Array::new());
+        let raw: Array = queue.unchecked_into();
+        let events: Vec<PageEvent> = raw.iter().map(|item| walk_event(&item)).collect();
+        (document_of(&engine), events)
     };
-    // Swap in a fresh array: the sentinel pushes to `state.queue` by name each time.
-    let _ = Reflect::set(&engine.sentinel, &"queue".into(), &Array::new());
-    let raw: Array = queue.unchecked_into();
-    for item in raw.iter() {
-        let field = |name: &str| Reflect::get(&item, &name.into()).unwrap_or(JsValue::UNDEFINED);
-        let (detail, cut) = walk_detail(&field("detail"));
-        engine.pending.push(PageEvent {
-            n: field("n").as_f64().unwrap_or(0.0) as u64,
-            kind: field("type").as_string().unwrap_or_default(),
-            captured_at: field("capturedAt").as_f64().unwrap_or(0.0),
-            url: field("url").as_string().unwrap_or_default(),
-            detail,
-            detail_truncated: cut,
+    for batch in events.chunks(MAX_BATCH) {
+        let request = Rc::new(Request::Capture {
+            v: PROTOCOL_VERSION,
+            document: document.clone(),
+            events: batch.to_vec(),
         });
+        let id = {
+            let mut e = engine.borrow_mut();
+            let id = e.next_batch;
+            e.next_batch += 1;
+            e.unacked.insert(id, (request.clone(), false));
+            id
+        };
+        start(deliver(engine.clone(), id, request));
     }
 }
 
-/// Sends pending batches one at a time until none are left.
-async fn pump(engine: Rc<RefCell<Engine>>) {
-    if std::mem::replace(&mut engine.borrow_mut().sending, true) {
-        return;
+fn walk_event(item: &JsValue) -> PageEvent {
+    let field = |name: &str| Reflect::get(item, &name.into()).unwrap_or(JsValue::UNDEFINED);
+    let (detail, cut) = walk_detail(&field("detail"));
+    PageEvent {
+        n: field("n").as_f64().unwrap_or(0.0) as u64,
+        kind: field("type").as_string().unwrap_or_default(),
+        captured_at: field("capturedAt").as_f64().unwrap_or(0.0),
+        url: field("url").as_string().unwrap_or_default(),
+        detail,
+        detail_truncated: cut,
     }
+}
+
+/// Runs `task` up to its first `await` right now, so its message is sent before this
+/// returns (not on a later microtask), then lets it finish as a task of its own.
+fn start(task: impl Future<Output = ()> + 'static) {
+    let mut task = Box::pin(task);
+    if poll_once(task.as_mut()).is_pending() {
+        wasm_bindgen_futures::spawn_local(task);
+    }
+}
+
+fn poll_once(task: Pin<&mut impl Future<Output = ()>>) -> Poll<()> {
+    task.poll(&mut Context::from_waker(Waker::noop()))
+}
+
+/// Sends one batch until the background answers for it.
+async fn deliver(engine: Rc<RefCell<Engine>>, id: u64, request: Rc<Request>) {
     let mut delay_ms = 50;
     loop {
-        let (document, batch) = {
-            let e = engine.borrow();
-            if e.pending.is_empty() {
-                break;
-            }
-            let document = Reflect::get(&e.sentinel, &"document".into())
-                .ok()
-                .and_then(|d| d.as_string())
-                .unwrap_or_default();
-            let batch: Vec<PageEvent> = e.pending.iter().take(MAX_BATCH).cloned().collect();
-            (document, batch)
-        };
-        let count = batch.len();
-        let request = Request::Capture {
-            v: PROTOCOL_VERSION,
-            document,
-            events: batch,
-        };
-        let answer = fvi_browser::runtime::send(&request).await;
+        let answer = fvi_browser::runtime::send(&*request).await;
         match answer.map(serde_json::from_value::<Response>) {
-            Ok(Ok(Response::Stored { .. } | Response::Paused { .. })) => {
-                engine.borrow_mut().pending.drain(..count);
-                delay_ms = 50;
-            }
-            // Refused means the background will never take this batch (for example a
-            // malformed event we built); keeping it would block every later event.
-            Ok(Ok(Response::Refused { .. })) => {
-                engine.borrow_mut().pending.drain(..count);
+            // Stored, or deliberately not stored while capture is paused. Refused means
+            // the background will never take this batch (for example a malformed event we
+            // built); resending it forever would help nobody.
+            Ok(Ok(
+                Response::Stored { .. } | Response::Paused { .. } | Response::Refused { .. },
+            )) => {
+                engine.borrow_mut().unacked.remove(&id);
+                return;
             }
             // The worker stopped mid-flight or is starting: wait, then send again.
             _ => {
+                set_waiting(&engine, id, true);
                 sleep(delay_ms).await;
+                set_waiting(&engine, id, false);
                 delay_ms = (delay_ms * 2).min(5000);
             }
         }
-        // Events that arrived while this batch was in flight.
-        drain(&engine);
     }
-    engine.borrow_mut().sending = false;
+}
+
+fn set_waiting(engine: &Rc<RefCell<Engine>>, id: u64, waiting: bool) {
+    if let Some(entry) = engine.borrow_mut().unacked.get_mut(&id) {
+        entry.1 = waiting;
+    }
+}
+
+/// The frame is going away (`pagehide`): sends what is still queued, and resends now
+/// every batch that is waiting out a back-off, without waiting for answers. Batches in
+/// flight already left. If the page lives on (back/forward cache), the usual retries go
+/// on and the background drops whatever arrives twice.
+fn flush() {
+    let Some(engine) = current() else { return };
+    send_queued(&engine);
+    let waiting: Vec<Rc<Request>> = engine
+        .borrow()
+        .unacked
+        .values()
+        .filter(|(_, waiting)| *waiting)
+        .map(|(request, _)| request.clone())
+        .collect();
+    for request in waiting {
+        start(async move {
+            let _ = fvi_browser::runtime::send(&*request).await;
+        });
+    }
 }
 
 async fn sleep(ms: i32) {
