@@ -311,10 +311,26 @@ fn answer_box(call: &CallView, data: Data) -> Element {
                 format::duration(data.now - call.start)
             ),
         ),
-        (None, _) => (
-            "answer unknown",
-            "No accept after a request was captured, so the accept time is unknown".to_string(),
-        ),
+        (None, _) => {
+            let has = |kind: EventKind| call.events.iter().any(|i| data.events[*i].kind == kind);
+            let line = match (has(EventKind::CallRequested), has(EventKind::CallAccepted)) {
+                (false, true) if !call.linked_inbound.is_empty() => {
+                    "The call answered the customer's own support request, so there was no call \
+                     request to accept"
+                }
+                (false, true) => {
+                    "The customer accepted, but no request was captured, so how long they took \
+                     is unknown"
+                }
+                (true, false) if call.end.is_some() => {
+                    "The call ended before the customer accepted (request withdrawn)"
+                }
+                _ => {
+                    "No request and accept were captured, so how long the customer took is unknown"
+                }
+            };
+            ("answer unknown", line.to_string())
+        }
     };
     let boxed = text("p", class, &line);
     attr(&boxed, "id", "accept-delay");
