@@ -119,3 +119,118 @@ pub fn assert_well_formed(events: &[Value]) {
         );
     }
 }
+
+/// Switches to the extension page [`read_log`] uses, opening it if no tab shows it.
+pub fn to_extension_page(browser: &Browser) {
+    let page = browser.extension_url("popup/popup.html");
+    if browser.current_url().is_ok_and(|u| u.starts_with(&page)) {
+        return;
+    }
+    for h in browser.window_handles().unwrap() {
+        browser.switch_to_window(&h).unwrap();
+        if browser.current_url().unwrap_or_default().starts_with(&page) {
+            return;
+        }
+    }
+    browser.open_extension_page("popup/popup.html").unwrap();
+}
+
+/// Runs `body`, the body of an `async` function, on the extension page with `api` bound to
+/// `browser`/`chrome` and `args` to the arguments; returns what it returns (JSON), and
+/// panics with the error it throws.
+pub fn extension_eval(browser: &Browser, body: &str, args: &[Value]) -> Value {
+    to_extension_page(browser);
+    let script = format!(
+        "const done = arguments[arguments.length - 1];\
+         const args = Array.from(arguments).slice(0, -1);\
+         const api = globalThis.browser || globalThis.chrome;\
+         (async (...args) => {{ {body} }})(...args)\
+           .then((v) => done({{ ok: v === undefined ? null : v }}), (e) => done({{ err: String(e) }}));"
+    );
+    let v = browser.execute_async(&script, args).unwrap();
+    match v.get("ok") {
+        Some(ok) => ok.clone(),
+        None => panic!("extension page script failed: {v}\n{body}"),
+    }
+}
+
+/// Every tab the browser has (`tabs.query({})`), as `(id, url)`.
+pub fn tabs(browser: &Browser) -> Vec<(i64, String)> {
+    let v = extension_eval(
+        browser,
+        "return (await api.tabs.query({})).map((t) => [t.id, t.url || '']);",
+        &[],
+    );
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t[0].as_i64().unwrap(), t[1].as_str().unwrap().to_string()))
+        .collect()
+}
+
+/// The id of the one tab showing exactly `url`; panics if there is not exactly one.
+pub fn tab_id_of(browser: &Browser, url: &str) -> i64 {
+    let all = tabs(browser);
+    let found: Vec<i64> = all
+        .iter()
+        .filter(|(_, u)| u == url)
+        .map(|(id, _)| *id)
+        .collect();
+    assert_eq!(found.len(), 1, "tabs showing {url}: {all:?}");
+    found[0]
+}
+
+/// The toolbar badge text for one tab (`action.getBadgeText`).
+pub fn badge_text(browser: &Browser, tab_id: i64) -> String {
+    let v = extension_eval(
+        browser,
+        "return await api.action.getBadgeText({ tabId: args[0] });",
+        &[serde_json::json!(tab_id)],
+    );
+    v.as_str()
+        .unwrap_or_else(|| panic!("badge: {v}"))
+        .to_string()
+}
+
+/// Sends `message` with `runtime.sendMessage` from the extension page; returns the answer
+/// (or `{"thrown": "..."}` if sending itself threw).
+pub fn send_from_extension_page(browser: &Browser, message: &Value) -> Value {
+    extension_eval(
+        browser,
+        "try { return await api.runtime.sendMessage(args[0]); }\
+         catch (e) { return { thrown: String(e) }; }",
+        std::slice::from_ref(message),
+    )
+}
+
+/// Polls the stored log until `done(meta, events)` holds; returns it. Panics after
+/// `timeout` with what was there.
+pub fn wait_for_log(
+    browser: &Browser,
+    timeout: Duration,
+    what: &str,
+    done: impl Fn(&Value, &[Value]) -> bool,
+) -> (Value, Vec<Value>) {
+    let mut last = (Value::Null, Vec::new());
+    let result = wait_until(timeout, what, || {
+        let (meta, events) = read_log(browser);
+        if done(&meta, &events) {
+            return Ok(Some((meta, events)));
+        }
+        last = (meta, events);
+        Ok(None)
+    });
+    result.unwrap_or_else(|e| {
+        let (meta, events) = &last;
+        let shown: Vec<&Value> = events.iter().rev().take(3).collect();
+        panic!(
+            "{e}\nmeta: {meta}\n{} events, the last (newest first): {shown:#?}",
+            events.len()
+        )
+    })
+}
+
+/// The tab notes in `meta` (`{"seq", "tabId", "at", "kind": {"type", ...}}`).
+pub fn notes(meta: &Value) -> Vec<Value> {
+    meta["notes"].as_array().cloned().unwrap_or_default()
+}
