@@ -227,17 +227,14 @@ fn update_pane_counts(app: &App) {
             format::count(total)
         };
         dom::set_text(&tab, &format!("{label} ({count})"));
-        // Events without a callId are themselves a sign that something is off.
-        let warn =
-            pane == Pane::Unassigned && total > 0 || pane != Pane::Calls && flagged(app, pane);
+        // Events without a callId are themselves a sign that something is off; inbound
+        // requests are marked when one has a problem (calls show theirs row by row).
+        let warn = match pane {
+            Pane::Calls => false,
+            Pane::Inbound => app.model.inbound.iter().any(|r| !r.flags.is_empty()),
+            Pane::Unassigned => total > 0,
+        };
         let _ = tab.class_list().toggle_with_force("warn", warn);
-    }
-}
-
-fn flagged(app: &App, pane: Pane) -> bool {
-    match pane {
-        Pane::Inbound => app.model.inbound.iter().any(|r| !r.flags.is_empty()),
-        _ => false,
     }
 }
 

@@ -264,12 +264,15 @@ impl App {
                 let pos = self.model.call_position(&key)?;
                 rows.iter().position(|r| *r == pos)
             }
-            Pane::Inbound => rows
-                .iter()
-                .position(|r| self.model.inbound[*r].id.to_string() == key),
-            Pane::Unassigned => rows
-                .iter()
-                .position(|r| self.events()[self.model.unassigned[*r]].seq.to_string() == key),
+            Pane::Inbound => {
+                let id: u64 = key.parse().ok()?;
+                rows.iter().position(|r| self.model.inbound[*r].id == id)
+            }
+            Pane::Unassigned => {
+                let seq: u64 = key.parse().ok()?;
+                rows.iter()
+                    .position(|r| self.events()[self.model.unassigned[*r]].seq == seq)
+            }
         }
     }
 
