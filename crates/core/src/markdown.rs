@@ -3,7 +3,7 @@
 //! hostile value cannot break out of its table cell or inject markup.
 
 use crate::lifecycle::{format_rel, format_secs};
-pub use crate::time::format_utc;
+pub use crate::time::{format_duration, format_utc};
 use crate::timeline::{Call, StepBody, Timeline};
 use crate::{EventRecord, TabNoteKind};
 use std::fmt::Write as _;
@@ -125,21 +125,6 @@ fn render(timeline: &Timeline, call: &Call) -> String {
         }
     }
     out
-}
-
-/// `95.50 s (1 min 35 s)`: exact seconds for comparing, minutes and hours for reading.
-fn format_duration(ms: f64) -> String {
-    let secs = format_secs(ms);
-    if !ms.is_finite() || ms < 60_000.0 {
-        return secs;
-    }
-    let total = (ms / 1000.0).floor() as u64;
-    let (h, m, s) = (total / 3600, total / 60 % 60, total % 60);
-    if h > 0 {
-        format!("{secs} ({h} h {m} min {s} s)")
-    } else {
-        format!("{secs} ({m} min {s} s)")
-    }
 }
 
 fn join(items: impl Iterator<Item = String>) -> String {

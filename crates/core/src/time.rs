@@ -1,6 +1,8 @@
 //! Calendar arithmetic and time formatting, without a clock: every function takes the time
 //! (ms since the Unix epoch) as an argument.
 
+use crate::lifecycle::format_secs;
+
 /// Formats ms since the Unix epoch as RFC 3339 in UTC with milliseconds,
 /// e.g. `2026-11-24T07:18:51.123Z`. The caller passes the time in; the core reads no clock.
 pub fn rfc3339(ms: f64) -> String {
@@ -48,6 +50,21 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
     let year = yoe + era * 400 + i64::from(month <= 2);
     (year, month, day)
+}
+
+/// `95.50 s (1 min 35 s)`: exact seconds for comparing, minutes and hours for reading.
+pub fn format_duration(ms: f64) -> String {
+    let secs = format_secs(ms);
+    if !ms.is_finite() || ms < 60_000.0 {
+        return secs;
+    }
+    let total = (ms / 1000.0).floor() as u64;
+    let (h, m, s) = (total / 3600, total / 60 % 60, total % 60);
+    if h > 0 {
+        format!("{secs} ({h} h {m} min {s} s)")
+    } else {
+        format!("{secs} ({m} min {s} s)")
+    }
 }
 
 #[cfg(test)]

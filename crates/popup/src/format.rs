@@ -1,7 +1,6 @@
 //! How times, durations, counts and `detail` JSON read on screen. Relative times and
 //! durations use the core's formats (`+1.24 s`), so the popup, Markdown and tests agree.
 
-use fvi_core::lifecycle::format_secs;
 use serde_json::Value;
 
 /// Most characters of one `detail` shown inline. The background bounds details already,
@@ -56,19 +55,10 @@ fn valid_time(ms: f64) -> bool {
     ms.is_finite() && ms.abs() <= 8.64e15
 }
 
-/// `4.20 s`, or `95.50 s (1 min 35 s)` when minutes help reading.
+/// `4.20 s`, or `95.50 s (1 min 35 s)` when minutes help reading (the core's format, so
+/// the popup and the Markdown copy agree).
 pub fn duration(ms: f64) -> String {
-    let secs = format_secs(ms);
-    if !ms.is_finite() || ms < 60_000.0 {
-        return secs;
-    }
-    let total = (ms / 1000.0).floor() as u64;
-    let (h, m, s) = (total / 3600, total / 60 % 60, total % 60);
-    if h > 0 {
-        format!("{secs} ({h} h {m} min {s} s)")
-    } else {
-        format!("{secs} ({m} min {s} s)")
-    }
+    fvi_core::time::format_duration(ms)
 }
 
 /// `12,345`.
