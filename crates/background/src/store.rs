@@ -6,10 +6,10 @@
 use std::cell::RefCell;
 
 use fvi_browser::{action, storage};
-use fvi_core::log::{chunk_key, evict, LogMeta, META_KEY};
+use fvi_core::log::{chunk_key, decode_chunk, encode_chunk, evict, LogMeta, META_KEY};
 use fvi_core::protocol::{Request, Response, PROTOCOL_VERSION};
 use fvi_core::{EventRecord, TabNoteKind};
-use serde_json::{Map, Value};
+use serde_json::Map;
 
 use crate::jobs::Job;
 
@@ -46,9 +46,7 @@ async fn load() -> (LogMeta, Vec<EventRecord>) {
             let got = storage::get(std::slice::from_ref(&key))
                 .await
                 .unwrap_or_default();
-            got.get(&key)
-                .and_then(|c| serde_json::from_value(c.clone()).ok())
-                .unwrap_or_default()
+            got.get(&key).map(decode_chunk).unwrap_or_default()
         }
         None => Vec::new(),
     };
@@ -71,10 +69,7 @@ async fn write(meta: &LogMeta, chunks: &[(String, Vec<EventRecord>)]) -> fvi_bro
         serde_json::to_value(meta).expect("meta serialises"),
     );
     for (key, records) in chunks {
-        entries.insert(
-            key.clone(),
-            serde_json::to_value(records).expect("records serialise"),
-        );
+        entries.insert(key.clone(), encode_chunk(records));
     }
     storage::set(&entries).await
 }
@@ -247,12 +242,8 @@ async fn enforce_retention(meta: &mut LogMeta) {
     };
     let mut all: Vec<EventRecord> = Vec::new();
     for key in &keys {
-        if let Some(Value::Array(items)) = got.get(key) {
-            all.extend(
-                items
-                    .iter()
-                    .filter_map(|i| serde_json::from_value(i.clone()).ok()),
-            );
+        if let Some(chunk) = got.get(key) {
+            all.extend(decode_chunk(chunk));
         }
     }
     let evicted = evict(meta, all);

