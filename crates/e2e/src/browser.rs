@@ -590,6 +590,106 @@ impl Browser {
     }
 }
 
+/// Launching without the extension, for benchmarks that need a browser as the user had it
+/// before installing anything (kept apart from [`Browser::launch_with`] so the tests' path
+/// stays exactly as it was).
+impl Browser {
+    /// Starts `kind` like [`Browser::launch_with`] (same flags, prefs, fresh profile and
+    /// downloads folder) but loads no extension. [`Browser::extension_host`] is empty, and
+    /// the extension-page helpers must not be used.
+    ///
+    /// Chromium: `--load-extension`/`--disable-extensions-except` are left out, so a
+    /// caller may load another unpacked extension through [`LaunchOptions::extra_args`]
+    /// (no service worker or fixed id is required of it). Firefox: no add-on is installed;
+    /// [`WebDriver::install_addon`] can install one.
+    pub fn launch_without_extension(
+        kind: BrowserKind,
+        options: LaunchOptions,
+    ) -> Result<Browser, String> {
+        let mut profile = TempDir::new(&format!("{}-bare-profile", kind.name()))?;
+        let mut downloads = TempDir::new(&format!("{}-bare-downloads", kind.name()))?;
+        if options.keep_dirs {
+            profile.keep();
+            downloads.keep();
+        }
+        let log_path = profile.path().with_extension("driver.log");
+        let driver = match kind {
+            BrowserKind::Chromium => DriverProcess::spawn(
+                &program("CHROMEDRIVER", &["chromedriver", "/usr/bin/chromedriver"])?,
+                |port| {
+                    Ok(vec![
+                        format!("--port={port}"),
+                        "--enable-chrome-logs".into(),
+                    ])
+                },
+                &log_path,
+                STARTUP_TIMEOUT,
+            )?,
+            BrowserKind::Firefox => DriverProcess::spawn(
+                &program("GECKODRIVER", &["geckodriver", "~/.cargo/bin/geckodriver"])?,
+                |port| {
+                    Ok(vec![
+                        "--port".into(),
+                        port.to_string(),
+                        "--allow-system-access".into(),
+                        "--websocket-port".into(),
+                        crate::driver::free_port()?.to_string(),
+                    ])
+                },
+                &log_path,
+                STARTUP_TIMEOUT,
+            )?,
+        };
+        let mut caps = match kind {
+            BrowserKind::Chromium => capabilities::chromium(
+                &program("CHROMIUM_BIN", &["/usr/bin/chromium"])?,
+                // A placeholder: the two flags that name it are removed below.
+                profile.path(),
+                profile.path(),
+                downloads.path(),
+                &options,
+            ),
+            BrowserKind::Firefox => capabilities::firefox(
+                &program("FIREFOX_BIN", &["/usr/bin/firefox-esr"])?,
+                profile.path(),
+                downloads.path(),
+                &options,
+            ),
+        };
+        if let Some(args) = caps["goog:chromeOptions"]["args"].as_array_mut() {
+            let placeholder = [
+                format!("--load-extension={}", profile.path().display()),
+                format!("--disable-extensions-except={}", profile.path().display()),
+            ];
+            args.retain(|a| !placeholder.iter().any(|p| a.as_str() == Some(p)));
+        }
+        let webdriver = WebDriver::new_session(driver.host_port(), caps).map_err(|e| {
+            format!(
+                "{} did not start: {e}\n{}",
+                kind.name(),
+                driver.log_tail(60)
+            )
+        })?;
+        let browser = Browser {
+            kind,
+            webdriver,
+            extension_host: String::new(),
+            options,
+            driver,
+            downloads,
+            profile,
+        };
+        browser.set_timeouts(
+            Duration::from_secs(30),
+            Duration::from_secs(30),
+            Duration::ZERO,
+        )?;
+        let (w, h) = browser.options.window_size;
+        browser.set_window_rect(0, 0, w, h)?;
+        Ok(browser)
+    }
+}
+
 impl Drop for Browser {
     fn drop(&mut self) {
         // Quits the browser cleanly; the driver's process group is killed right after
