@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use common::{
     assert_well_formed, badge_text, notes, read_log, send_from_extension_page, tab_id_of,
-    to_extension_page, types, wait_for_events, wait_for_log,
+    to_extension_page, types, wait_for_log, wait_for_stored,
 };
 use fvi_e2e::{Browser, BrowserKind, FixtureServer, LaunchOptions, Route};
 use serde_json::{json, Value};
@@ -38,6 +38,12 @@ fn run(browser: &Browser, script: &str) -> Value {
     browser
         .execute(script, &[])
         .unwrap_or_else(|e| panic!("{script}: {e}"))
+}
+
+/// Waits until at least `n` events are stored (polling the cheap count), then returns all
+/// of them in seq order.
+fn stored(browser: &Browser, n: usize, timeout: Duration) -> Vec<Value> {
+    wait_for_stored(browser, n as u64, timeout).1
 }
 
 /// Events of one tab, in seq order.
@@ -79,7 +85,7 @@ fn fan_out(kind: BrowserKind) {
     browser.switch_to_window(&second).unwrap();
     run(&browser, "fire('callAccepted', { callId: 'call-fan' })");
 
-    let events = wait_for_events(&browser, 3, WAIT);
+    let events = stored(&browser, 3, WAIT);
     assert_eq!(events.len(), 3, "{events:#?}");
     assert_well_formed(&events);
     let (tab1, tab2) = (tab_id_of(&browser, &url1), tab_id_of(&browser, &url2));
@@ -178,7 +184,7 @@ fn iframes(kind: BrowserKind) {
          w.dispatchEvent(new w.CustomEvent('fullview:callAccepted', { detail: { callId: 'blank' } }));",
     );
 
-    let events = wait_for_events(&browser, 6, WAIT);
+    let events = stored(&browser, 6, WAIT);
     assert_eq!(events.len(), 6, "{events:#?}");
     assert_well_formed(&events);
     let tab = tab_id_of(&browser, &top);
@@ -246,7 +252,7 @@ fn during_parsing(kind: BrowserKind) {
         "window.dispatchEvent(new CustomEvent('fullview:callRequested', \
          { detail: { callId: 'parse-later' } }))",
     );
-    let events = wait_for_events(&browser, 3, WAIT);
+    let events = stored(&browser, 3, WAIT);
     assert_eq!(events.len(), 3, "{events:#?}");
     assert_well_formed(&events);
     assert_eq!(
@@ -313,7 +319,7 @@ fn strict_csp(kind: BrowserKind) {
         "fire('callAccepted', { callId: 'csp-call' });\
          const cyc = { callId: 'csp-cycle' }; cyc.self = cyc; fire('callEnded', cyc);",
     );
-    let events = wait_for_events(&browser, 5, WAIT);
+    let events = stored(&browser, 5, WAIT);
     assert_eq!(events.len(), 5, "{events:#?}");
     assert_well_formed(&events);
     assert_eq!(
@@ -394,7 +400,7 @@ fn hostile_details(kind: BrowserKind) {
     let huge = run(&browser, HOSTILE_JS).as_u64().unwrap();
     assert!(huge > 2_000_000, "the huge detail is {huge} bytes");
 
-    let events = wait_for_events(&browser, 12, WAIT);
+    let events = stored(&browser, 12, WAIT);
     assert_eq!(events.len(), 12, "{events:#?}");
     assert_well_formed(&events);
     // Every event recorded, in the order fired, from one document.
@@ -478,7 +484,7 @@ fn hostile_details(kind: BrowserKind) {
     // And the page is still captured normally afterwards.
     browser.switch_to_window(&page_handle).unwrap();
     run(&browser, "fire('callEnded', { callId: 'h-after' })");
-    let events = wait_for_events(&browser, 13, WAIT);
+    let events = stored(&browser, 13, WAIT);
     assert_eq!(events.len(), 13);
     assert_eq!(events[12]["callId"], "h-after");
 }
@@ -509,7 +515,7 @@ fn burst(kind: BrowserKind) {
             "for (let i = 1; i <= {BURST}; i++) fire('callAccepted', {{ callId: 'burst', i }});"
         ),
     );
-    let events = wait_for_events(&browser, BURST, Duration::from_secs(60));
+    let events = stored(&browser, BURST, Duration::from_secs(60));
     assert_eq!(events.len(), BURST);
     assert_well_formed(&events);
     let seqs: HashSet<u64> = events.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
@@ -555,11 +561,11 @@ fn background_stopped(kind: BrowserKind) {
     let app = browser.window_handle().unwrap();
 
     run(&browser, "fire('callRequested', { callId: 'stop-A' })");
-    wait_for_events(&browser, 1, WAIT);
+    stored(&browser, 1, WAIT);
     browser.switch_to_window(&app).unwrap();
     stop(&browser);
     run(&browser, "fire('callAccepted', { callId: 'stop-A' })");
-    let events = wait_for_events(&browser, 2, WAIT);
+    let events = stored(&browser, 2, WAIT);
     assert_eq!(call_ids(&events), [json!("stop-A"), json!("stop-A")]);
     assert_eq!(types(&events), ["callRequested", "callAccepted"]);
     assert_well_formed(&events);
@@ -573,7 +579,7 @@ fn background_stopped_twice(kind: BrowserKind) {
     browser.navigate(&url).unwrap();
     let app = browser.window_handle().unwrap();
     run(&browser, "fire('callRequested', { callId: 'twice' })");
-    wait_for_events(&browser, 1, WAIT);
+    stored(&browser, 1, WAIT);
 
     // Stopped: one event wakes it, the next is fired while it is still starting.
     browser.switch_to_window(&app).unwrap();
@@ -583,7 +589,7 @@ fn background_stopped_twice(kind: BrowserKind) {
         &browser,
         "fire('supportRequested', { callId: 'twice-waking' })",
     );
-    wait_for_events(&browser, 3, WAIT);
+    stored(&browser, 3, WAIT);
 
     // Stopped again: an event from the frame whose engine runs, and the first event of a
     // new tab, whose sentinel must ask the stopped background for the engine.
@@ -595,7 +601,7 @@ fn background_stopped_twice(kind: BrowserKind) {
         &browser,
         "fire('supportRequestTaken', { callId: 'twice-new-tab' })",
     );
-    let events = wait_for_events(&browser, 5, WAIT);
+    let events = stored(&browser, 5, WAIT);
     assert_eq!(events.len(), 5, "{events:#?}");
     assert_well_formed(&events);
     let tab1 = tab_id_of(&browser, &url);
@@ -628,13 +634,13 @@ fn background_idle(kind: BrowserKind) {
     browser.navigate(&url).unwrap();
     let app = browser.window_handle().unwrap();
     run(&browser, "fire('callRequested', { callId: 'idle' })");
-    wait_for_events(&browser, 1, WAIT);
+    stored(&browser, 1, WAIT);
     browser.switch_to_window(&app).unwrap();
     // Firefox suspends the idle event page by itself, as it would minutes into a call.
     browser.wait_background_idle().unwrap();
     assert!(!browser.background_running().unwrap());
     run(&browser, "fire('callAccepted', { callId: 'idle' })");
-    let events = wait_for_events(&browser, 2, WAIT);
+    let events = stored(&browser, 2, WAIT);
     assert_eq!(events.len(), 2, "{events:#?}");
     assert_eq!(types(&events), ["callRequested", "callAccepted"]);
     assert_eq!(ns(&events), [1, 2]);
@@ -682,7 +688,7 @@ fn tab_closed(kind: BrowserKind) {
     browser.navigate(&url("a")).unwrap();
     let a = browser.window_handle().unwrap();
     run(&browser, "fire('callRequested', { callId: 'close-a' })");
-    wait_for_events(&browser, 1, WAIT);
+    stored(&browser, 1, WAIT);
     let tab_a = tab_id_of(&browser, &url("a"));
     // B: the tab's first event, then closed at once, before its engine can load.
     let b = browser.open_tab(&url("b")).unwrap();
@@ -690,12 +696,12 @@ fn tab_closed(kind: BrowserKind) {
     // C: the engine runs; a burst larger than one message, then closed at once.
     let c = browser.open_tab(&url("c")).unwrap();
     run(&browser, "fire('callRequested', { callId: 'close-c' })");
-    wait_for_events(&browser, 2, WAIT);
+    stored(&browser, 2, WAIT);
     let tab_c = tab_id_of(&browser, &url("c"));
     // D: navigated away, one event fired right before.
     let d = browser.open_tab(&url("d")).unwrap();
     run(&browser, "fire('callRequested', { callId: 'nav-d' })");
-    wait_for_events(&browser, 3, WAIT);
+    stored(&browser, 3, WAIT);
     let tab_d = tab_id_of(&browser, &url("d"));
 
     browser.switch_to_window(&a).unwrap();
@@ -715,7 +721,17 @@ fn tab_closed(kind: BrowserKind) {
     let next = server.url("/next.html");
     browser.navigate(&next).unwrap();
 
+    struct G<'a>(&'a Browser);
+    impl Drop for G<'_> {
+        fn drop(&mut self) {
+            for l in self.0.driver_log().lines().filter(|l| l.contains("FVI")) {
+                println!("{l}");
+            }
+        }
+    }
+    let _g = G(&browser);
     let want = 3 + 1 + 1 + 3000 + 1;
+    stored(&browser, want, WAIT);
     let (meta, events) = wait_for_log(
         &browser,
         WAIT,
@@ -812,7 +828,7 @@ fn badge(kind: BrowserKind) {
         "for (let i = 0; i < 5; i++) fire('callAccepted', { callId: 'badge-2' });",
     );
     browser.open_tab(&url3).unwrap();
-    wait_for_events(&browser, 8, WAIT);
+    stored(&browser, 8, WAIT);
     let (tab1, tab2, tab3) = (
         tab_id_of(&browser, &url1),
         tab_id_of(&browser, &url2),

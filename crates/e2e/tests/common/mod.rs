@@ -59,7 +59,11 @@ pub fn read_log(browser: &Browser) -> (Value, Vec<Value>) {
         .unwrap()
         .iter()
         .filter(|(k, _)| k.starts_with("chunk:"))
-        .flat_map(|(_, v)| v.as_array().cloned().unwrap_or_default())
+        // Chunks are stored as JSON text (fvi_core::log::encode_chunk); arrays still read.
+        .flat_map(|(_, v)| match v {
+            Value::String(text) => serde_json::from_str::<Vec<Value>>(text).unwrap_or_default(),
+            other => other.as_array().cloned().unwrap_or_default(),
+        })
         .collect();
     events.sort_by_key(|e| e["seq"].as_u64());
     (meta, events)
@@ -233,4 +237,104 @@ pub fn wait_for_log(
 /// The tab notes in `meta` (`{"seq", "tabId", "at", "kind": {"type", ...}}`).
 pub fn notes(meta: &Value) -> Vec<Value> {
     meta["notes"].as_array().cloned().unwrap_or_default()
+}
+
+// ---------------------------------------------------------------------------------------
+// WebDriver input helpers (popup tests): typing into an element, key presses to whatever
+// has focus, and the browser's own accessible name of an element.
+
+/// W3C WebDriver "Element Send Keys": types `text` into `element`. For an
+/// `<input type=file>`, `text` is a local file path and the file gets chosen (the input's
+/// `change` fires), which is how tests drive an "Import…" button.
+pub fn send_keys(browser: &Browser, element: &fvi_e2e::Element, text: &str) {
+    browser
+        .raw(
+            "POST",
+            &format!("/element/{}/value", element.id),
+            Some(&serde_json::json!({ "text": text })),
+        )
+        .unwrap_or_else(|e| panic!("send keys {text:?}: {e}"));
+}
+
+/// Presses and releases each key in turn (W3C "Perform Actions"), delivered to the
+/// focused element as trusted key events. Keys are characters or WebDriver key codes:
+/// see [`keys`].
+pub fn press_keys(browser: &Browser, keys: &[&str]) {
+    let actions: Vec<Value> = keys
+        .iter()
+        .flat_map(|k| {
+            [
+                serde_json::json!({ "type": "keyDown", "value": k }),
+                serde_json::json!({ "type": "keyUp", "value": k }),
+            ]
+        })
+        .collect();
+    browser
+        .raw(
+            "POST",
+            "/actions",
+            Some(&serde_json::json!({
+                "actions": [{ "type": "key", "id": "keyboard", "actions": actions }]
+            })),
+        )
+        .unwrap_or_else(|e| panic!("key presses {keys:?}: {e}"));
+    browser
+        .raw("DELETE", "/actions", None)
+        .unwrap_or_else(|e| panic!("release actions: {e}"));
+}
+
+/// WebDriver codes of the keys [`press_keys`] takes.
+pub mod keys {
+    pub const ENTER: &str = "\u{E007}";
+    pub const ESCAPE: &str = "\u{E00C}";
+    pub const TAB: &str = "\u{E004}";
+    pub const ARROW_LEFT: &str = "\u{E012}";
+    pub const ARROW_UP: &str = "\u{E013}";
+    pub const ARROW_RIGHT: &str = "\u{E014}";
+    pub const ARROW_DOWN: &str = "\u{E015}";
+}
+
+/// The accessible name the browser computes for `element` (W3C WebDriver "Get Computed
+/// Label", from the browser's accessibility tree, not a guess from attributes).
+pub fn computed_label(browser: &Browser, element: &fvi_e2e::Element) -> String {
+    let v = browser
+        .raw(
+            "GET",
+            &format!("/element/{}/computedlabel", element.id),
+            None,
+        )
+        .unwrap_or_else(|e| panic!("computed label: {e}"));
+    v.as_str().unwrap_or_default().to_string()
+}
+
+/// An element reference a script returned (`return document.querySelector(...)`).
+pub fn element_of(value: &Value) -> fvi_e2e::Element {
+    let id = value
+        .get("element-6066-11e4-a52e-4f735466cecf")
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("not an element reference: {value}"));
+    fvi_e2e::Element { id: id.to_string() }
+}
+
+/// How many events `meta` says are stored (the sum of its chunk counts), read without the
+/// events themselves: cheap to poll while thousands arrive.
+pub fn stored_count(browser: &Browser) -> u64 {
+    let v = extension_eval(
+        browser,
+        "const { meta } = await api.storage.local.get('meta');\
+         return meta ? meta.chunks.reduce((sum, c) => sum + c.count, 0) : 0;",
+        &[],
+    );
+    v.as_u64().unwrap_or_else(|| panic!("stored count: {v}"))
+}
+
+/// Waits until `meta` counts at least `n` events, then returns the log once.
+pub fn wait_for_stored(browser: &Browser, n: u64, timeout: Duration) -> (Value, Vec<Value>) {
+    let mut last = 0;
+    wait_until(timeout, &format!("{n} stored events"), || {
+        last = stored_count(browser);
+        Ok((last >= n).then_some(()))
+    })
+    .unwrap_or_else(|e| panic!("{e} (had {last})"));
+    read_log(browser)
 }
