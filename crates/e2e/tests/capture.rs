@@ -487,6 +487,24 @@ fn hostile_details(kind: BrowserKind) {
     let events = stored(&browser, 13, WAIT);
     assert_eq!(events.len(), 13);
     assert_eq!(events[12]["callId"], "h-after");
+
+    // The first round went partly through the sentinel (events 1-8: JSON says them
+    // exactly, sent before the engine ran) and partly through the engine (from the cycle
+    // on). With the engine running, the same events come out exactly the same.
+    browser.switch_to_window(&page_handle).unwrap();
+    run(&browser, HOSTILE_JS);
+    let events = stored(&browser, 25, WAIT);
+    assert_eq!(events.len(), 25);
+    assert_eq!(ns(&events[13..]), (14..=25).collect::<Vec<_>>());
+    for (first, again) in events[..12].iter().zip(&events[13..]) {
+        for field in ["type", "callId", "detail", "detailTruncated"] {
+            assert_eq!(
+                first.get(field),
+                again.get(field),
+                "{field}: {first} / {again}"
+            );
+        }
+    }
 }
 
 #[test]
@@ -504,32 +522,65 @@ fn hostile_details_in_firefox() {
 
 const BURST: usize = 10_000;
 
-fn burst(kind: BrowserKind) {
-    let server = FixtureServer::start([("/burst.html", Route::html(page("burst", "")))]).unwrap();
-    let url = server.url("/burst.html");
-    let browser = common::launch(kind);
-    browser.navigate(&url).unwrap();
+/// A burst of [`BURST`] events in one task, through the engine (`warm`: the frame's engine
+/// already runs) or as the frame's very first events (sent by the sentinel before any
+/// engine could load). Returns the tab id.
+fn fire_burst(browser: &Browser, url: &str, warm: bool, already: usize) -> i64 {
+    browser.open_tab(url).unwrap();
+    let page = browser.window_handle().unwrap();
+    if warm {
+        // `undefined` needs the engine's marker, so this event waits for the engine.
+        run(
+            browser,
+            "fire('supportRequested', { callId: 'warm', missing: undefined })",
+        );
+        let events = stored(browser, already + 1, WAIT);
+        assert_eq!(
+            events.last().unwrap()["detail"],
+            json!({ "callId": "warm", "missing": { "$fvi": "undefined" } })
+        );
+        browser.switch_to_window(&page).unwrap();
+    }
     run(
-        &browser,
+        browser,
         &format!(
             "for (let i = 1; i <= {BURST}; i++) fire('callAccepted', {{ callId: 'burst', i }});"
         ),
     );
-    let events = stored(&browser, BURST, Duration::from_secs(60));
+    tab_id_of(browser, url)
+}
+
+fn check_burst(events: &[Value], first_n: u64) {
     assert_eq!(events.len(), BURST);
-    assert_well_formed(&events);
-    let seqs: HashSet<u64> = events.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
-    assert_eq!(seqs.len(), BURST, "seqs not unique");
     let documents: HashSet<&str> = events
         .iter()
         .map(|e| e["origin"]["document"].as_str().unwrap())
         .collect();
     assert_eq!(documents.len(), 1);
-    assert_eq!(ns(&events), (1..=BURST as u64).collect::<Vec<_>>());
+    let want: Vec<u64> = (first_n..first_n + BURST as u64).collect();
+    assert_eq!(ns(events), want);
     for (i, e) in events.iter().enumerate() {
-        assert_eq!(e["detail"]["i"], i + 1, "{e}");
+        assert_eq!(e["detail"], json!({ "callId": "burst", "i": i + 1 }), "{e}");
         assert_eq!(e["callId"], "burst");
     }
+}
+
+fn burst(kind: BrowserKind) {
+    let server = FixtureServer::start([("/burst.html", Route::html(page("burst", "")))]).unwrap();
+    let browser = common::launch(kind);
+    let warm_url = server.url("/burst.html?engine");
+    let cold_url = server.url("/burst.html?first");
+    let warm = fire_burst(&browser, &warm_url, true, 0);
+    let cold = fire_burst(&browser, &cold_url, false, 1 + BURST);
+    let events = stored(&browser, 2 * BURST + 1, Duration::from_secs(60));
+    assert_eq!(events.len(), 2 * BURST + 1);
+    assert_well_formed(&events);
+    let seqs: HashSet<u64> = events.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+    assert_eq!(seqs.len(), events.len(), "seqs not unique");
+    let warm_events = of_tab(&events, warm);
+    assert_eq!(warm_events[0]["callId"], "warm");
+    check_burst(&warm_events[1..], 2);
+    check_burst(&of_tab(&events, cold), 1);
 }
 
 #[test]
