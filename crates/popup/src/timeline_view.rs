@@ -80,6 +80,7 @@ pub fn render(
             None => empty(&content, "Select an event to see it."),
         },
     }
+    name_steps(&content);
     dom::clear(&pane);
     let _ = pane.append_child(&content);
 
@@ -706,6 +707,29 @@ fn unassigned_detail(parent: &Element, app: &App, index: usize) {
 
 fn kind_class(kind: EventKind) -> String {
     format!("kind-{}", kind.short())
+}
+
+/// Steps are keyboard stops (`tabindex=0`), and a list item takes no name from its
+/// content: without this a screen reader announces a focused step with no name, or reads
+/// its whole detail JSON. Each step is named by its head line (times, what happened, tab,
+/// seq; for a fan-out, its summary). The ids are positions, never page data.
+fn name_steps(content: &Element) {
+    let Ok(steps) = content.query_selector_all("li.step") else {
+        return;
+    };
+    for i in 0..steps.length() {
+        let Some(step) = steps
+            .get(i)
+            .and_then(|n| wasm_bindgen::JsCast::dyn_into::<Element>(n).ok())
+        else {
+            continue;
+        };
+        if let Ok(Some(head)) = step.query_selector(".step-head") {
+            let id = format!("step-head-{i}");
+            attr(&head, "id", &id);
+            attr(&step, "aria-labelledby", &id);
+        }
+    }
 }
 
 /// Which fan-outs are open, by step number, so a live re-render keeps them open.
