@@ -954,6 +954,43 @@ fn session_on_screen(kind: BrowserKind) {
         text_of(b, "#timeline")
     );
     assert_eq!(js(b, "return document.title;", &[]), TITLE);
+
+    // "Open in a tab": the same view in a browser tab, for long sessions, told which tab
+    // was current. (chromedriver lists no window handle for a tab an extension opened, so
+    // the tab is found with tabs.query and its URL opened again here.)
+    click(b, "#open-tab");
+    let (tabs, url) = wait_until(WAIT, "a tab with the full view", || {
+        let tabs = in_place(b, || common::tabs(b));
+        let url = tabs
+            .iter()
+            .map(|(_, u)| u.clone())
+            .find(|u| u.contains("popup/popup.html?view=tab"));
+        Ok(url.map(|u| (tabs, u)))
+    })
+    .unwrap();
+    let current: i64 = url
+        .split("&tab=")
+        .nth(1)
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("{url} names the current tab"));
+    assert!(
+        tabs.iter()
+            .any(|(id, u)| *id == current && u.ends_with("popup/popup.html")),
+        "{url}: the current tab is the one the popup page was in: {tabs:?}"
+    );
+    open_popup(b, &url[url.find('?').unwrap()..]);
+    let view = js(
+        b,
+        "return [document.documentElement.classList.contains('in-tab'),\
+                 document.getElementById('open-tab').hidden];",
+        &[],
+    );
+    assert_eq!(
+        view,
+        json!([true, true]),
+        "a full-tab view without the button"
+    );
+    wait_rows(b, "the calls in the full view", &calls_where(|_| true));
 }
 
 #[test]
