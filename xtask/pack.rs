@@ -204,7 +204,8 @@ fn report_sizes() -> Result<(), String> {
         let size = std::fs::metadata(&zip).map_err(|e| e.to_string())?.len();
         eprintln!(
             "      {:<44} {:>8.1} KB",
-            zip.strip_prefix(root()).unwrap().display(),
+            // Relative when inside the repo; FVI_DIST may point anywhere.
+            zip.strip_prefix(root()).unwrap_or(&zip).display(),
             size as f64 / 1024.0
         );
     }
