@@ -5,6 +5,7 @@
 //! - `cargo fvi test`
 //! - `cargo fvi bench`
 
+mod bench;
 mod pack;
 mod run;
 mod setup;

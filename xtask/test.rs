@@ -147,6 +147,6 @@ fn web_ext_lint() -> Result<(), String> {
     }
 }
 
-pub fn bench(_args: &[String]) -> Result<(), String> {
-    Err("bench: not written yet".into())
+pub fn bench(args: &[String]) -> Result<(), String> {
+    crate::bench::main(args)
 }
