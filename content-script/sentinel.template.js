@@ -13,7 +13,11 @@
   if (g.__fviSentinel) return;
   const NAMES = /*@EVENT_NAMES@*/[];
   const V = /*@PROTOCOL_VERSION@*/0;
-  const api = g.browser || g.chrome;
+  // Looked up on first use, not at start: in Firefox reading `browser` builds the
+  // extension API object for the frame, which measurably costs every page that never fires
+  // an event (BENCHMARKS.md, page cost).
+  let apiObject = null;
+  const api = () => apiObject || (apiObject = g.browser || g.chrome);
   // Most events per capture message: fvi_core::protocol::MAX_BATCH.
   const BATCH = 2000;
   // Largest detail sent before the engine runs (JSON chars): never cut by the 16 KB bound.
@@ -59,7 +63,7 @@
     state.waking = true;
     // With `document` the background ties this document to the tab the browser reports
     // now, for captures sent as the tab closes (Firefox gives those no `sender.tab`).
-    api.runtime.sendMessage({ v: V, kind: "loadEngine", document: state.document }).then(
+    api().runtime.sendMessage({ v: V, kind: "loadEngine", document: state.document }).then(
       (answer) => {
         // No engine for this frame (or it never started): send its events as JSON rather
         // than keep them forever. boot.js does not start an engine in plain mode.
@@ -132,7 +136,7 @@
     queue.splice(0, ready.length);
     for (let i = 0; i < ready.length; i += BATCH) {
       const events = ready.slice(i, i + BATCH);
-      api.runtime
+      api().runtime
         .sendMessage({ v: V, kind: "capture", document: state.document, events })
         .then((answer) => {
           if (!answer || (answer.kind !== "stored" && answer.kind !== "paused")) throw new Error("not stored");
@@ -167,7 +171,7 @@
   function sendPlain() {
     const events = state.queue.splice(0, BATCH);
     if (!events.length) return Promise.resolve();
-    return api.runtime
+    return api().runtime
       .sendMessage({ v: V, kind: "capture", document: state.document, events: events.map(plainEvent) })
       .then((answer) => {
         if (!answer || (answer.kind !== "stored" && answer.kind !== "paused")) throw new Error("not stored");
@@ -207,7 +211,7 @@
     }
     for (let i = 0; i < state.queue.length; i += BATCH) {
       const events = state.queue.slice(i, i + BATCH).map(plainEvent);
-      api.runtime
+      api().runtime
         .sendMessage({ v: V, kind: "capture", document: state.document, events })
         .catch(() => {});
     }
