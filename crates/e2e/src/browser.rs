@@ -127,6 +127,49 @@ fn program(env: &str, candidates: &[&str]) -> Result<PathBuf, String> {
     ))
 }
 
+/// Starts chromedriver or geckodriver on a free port, logging to `log_path`.
+fn spawn_driver(kind: BrowserKind, log_path: &Path) -> Result<DriverProcess, String> {
+    let driver = match kind {
+        BrowserKind::Chromium => {
+            let driver = program("CHROMEDRIVER", &["chromedriver", "/usr/bin/chromedriver"])?;
+            DriverProcess::spawn(
+                &driver,
+                // --enable-chrome-logs: Chromium's own stderr (extension load errors)
+                // lands in the driver log.
+                |port| {
+                    Ok(vec![
+                        format!("--port={port}"),
+                        "--enable-chrome-logs".into(),
+                    ])
+                },
+                log_path,
+                STARTUP_TIMEOUT,
+            )?
+        }
+        BrowserKind::Firefox => {
+            let driver = program("GECKODRIVER", &["geckodriver", "~/.cargo/bin/geckodriver"])?;
+            DriverProcess::spawn(
+                &driver,
+                |port| {
+                    Ok(vec![
+                        "--port".into(),
+                        port.to_string(),
+                        // The chrome context (to open moz-extension:// tabs) needs it.
+                        "--allow-system-access".into(),
+                        // The BiDi port defaults to 9222 for every geckodriver: two
+                        // Firefox tests in parallel would fight over it.
+                        "--websocket-port".into(),
+                        crate::driver::free_port()?.to_string(),
+                    ])
+                },
+                log_path,
+                STARTUP_TIMEOUT,
+            )?
+        }
+    };
+    Ok(driver)
+}
+
 impl Browser {
     /// [`Browser::launch_with`] default options.
     pub fn launch(kind: BrowserKind, extension_dir: &Path) -> Result<Browser, String> {
@@ -156,44 +199,7 @@ impl Browser {
         }
         // The log lives next to (not inside) the profile so the browser never sees it.
         let log_path = profile.path().with_extension("driver.log");
-        let driver = match kind {
-            BrowserKind::Chromium => {
-                let driver = program("CHROMEDRIVER", &["chromedriver", "/usr/bin/chromedriver"])?;
-                DriverProcess::spawn(
-                    &driver,
-                    // --enable-chrome-logs: Chromium's own stderr (extension load errors)
-                    // lands in the driver log.
-                    |port| {
-                        Ok(vec![
-                            format!("--port={port}"),
-                            "--enable-chrome-logs".into(),
-                        ])
-                    },
-                    &log_path,
-                    STARTUP_TIMEOUT,
-                )?
-            }
-            BrowserKind::Firefox => {
-                let driver = program("GECKODRIVER", &["geckodriver", "~/.cargo/bin/geckodriver"])?;
-                DriverProcess::spawn(
-                    &driver,
-                    |port| {
-                        Ok(vec![
-                            "--port".into(),
-                            port.to_string(),
-                            // The chrome context (to open moz-extension:// tabs) needs it.
-                            "--allow-system-access".into(),
-                            // The BiDi port defaults to 9222 for every geckodriver: two
-                            // Firefox tests in parallel would fight over it.
-                            "--websocket-port".into(),
-                            crate::driver::free_port()?.to_string(),
-                        ])
-                    },
-                    &log_path,
-                    STARTUP_TIMEOUT,
-                )?
-            }
-        };
+        let driver = spawn_driver(kind, &log_path)?;
         let fail = |e: String, driver: &DriverProcess| format!("{e}\n{}", driver.log_tail(60));
 
         let caps = match kind {
@@ -613,33 +619,7 @@ impl Browser {
             downloads.keep();
         }
         let log_path = profile.path().with_extension("driver.log");
-        let driver = match kind {
-            BrowserKind::Chromium => DriverProcess::spawn(
-                &program("CHROMEDRIVER", &["chromedriver", "/usr/bin/chromedriver"])?,
-                |port| {
-                    Ok(vec![
-                        format!("--port={port}"),
-                        "--enable-chrome-logs".into(),
-                    ])
-                },
-                &log_path,
-                STARTUP_TIMEOUT,
-            )?,
-            BrowserKind::Firefox => DriverProcess::spawn(
-                &program("GECKODRIVER", &["geckodriver", "~/.cargo/bin/geckodriver"])?,
-                |port| {
-                    Ok(vec![
-                        "--port".into(),
-                        port.to_string(),
-                        "--allow-system-access".into(),
-                        "--websocket-port".into(),
-                        crate::driver::free_port()?.to_string(),
-                    ])
-                },
-                &log_path,
-                STARTUP_TIMEOUT,
-            )?,
-        };
+        let driver = spawn_driver(kind, &log_path)?;
         let mut caps = match kind {
             BrowserKind::Chromium => capabilities::chromium(
                 &program("CHROMIUM_BIN", &["/usr/bin/chromium"])?,
