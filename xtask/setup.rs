@@ -109,6 +109,9 @@ fn web_ext() -> Result<(), String> {
     if web_ext_bin().exists() {
         return Ok(());
     }
+    let node = output(Command::new("node").arg("--version")).unwrap_or_default();
+    let package = web_ext_for_node(&node)?;
+    eprintln!("    installing {package} for node {}", node.trim());
     let dir = crate::root().join(".tools");
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     run(Command::new("npm")
@@ -120,7 +123,28 @@ fn web_ext() -> Result<(), String> {
             "--prefix",
         ])
         .arg(&dir)
-        .arg("web-ext@10"))
+        .arg(package))
+}
+
+/// The newest web-ext major that runs on this node (`node --version`, e.g. `v20.20.2`):
+/// web-ext 10 needs node >= 20, and Debian 12's own `nodejs` package is node 18, which
+/// web-ext 9 still supports (`npm view web-ext@9 engines`: node >= 18).
+fn web_ext_for_node(version: &str) -> Result<&'static str, String> {
+    let major = version
+        .trim()
+        .trim_start_matches('v')
+        .split('.')
+        .next()
+        .and_then(|m| m.parse::<u32>().ok())
+        .ok_or_else(|| format!("cannot read the node version from {version:?}"))?;
+    match major {
+        20.. => Ok("web-ext@10"),
+        18 | 19 => Ok("web-ext@9"),
+        _ => Err(format!(
+            "node {} is too old for web-ext (needs 18 or later)",
+            version.trim()
+        )),
+    }
 }
 
 fn apt_install(packages: &[&str]) -> Result<(), String> {
@@ -145,4 +169,25 @@ fn apt_install(packages: &[&str]) -> Result<(), String> {
     let mut args = vec!["install", "-y", "-qq", "--no-install-recommends"];
     args.extend_from_slice(packages);
     apt(&args)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::web_ext_for_node;
+
+    #[test]
+    fn web_ext_follows_the_node_major() {
+        for (node, want) in [
+            ("v20.20.2\n", Ok("web-ext@10")),
+            ("v22.1.0", Ok("web-ext@10")),
+            ("v18.19.0", Ok("web-ext@9")),
+            (
+                "v16.0.0",
+                Err("node v16.0.0 is too old for web-ext (needs 18 or later)".into()),
+            ),
+            ("", Err("cannot read the node version from \"\"".into())),
+        ] {
+            assert_eq!(web_ext_for_node(node), want, "node {node:?}");
+        }
+    }
 }
