@@ -12,6 +12,7 @@ pub mod log;
 pub mod markdown;
 pub mod protocol;
 pub mod record;
+pub mod sentinel;
 pub mod summary;
 pub mod time;
 pub mod timeline;
