@@ -4,9 +4,9 @@
 use std::cell::RefCell;
 use std::collections::VecDeque;
 
-use fvi_browser::runtime::Responder;
+use fvi_browser::runtime::{Message, Responder};
 use fvi_core::log::Sender;
-use fvi_core::protocol::{PageEvent, Request};
+use fvi_core::protocol::Request;
 use fvi_core::TabNoteKind;
 
 use crate::store;
@@ -15,8 +15,10 @@ pub enum Job {
     Capture {
         /// `None` when the message came without a tab: then the document must be bound.
         sender: Option<Sender>,
-        document: String,
-        events: Vec<PageEvent>,
+        /// Decoded only when this job runs: a burst queues 25 messages of 2,000 events at
+        /// once, and decoding them all on arrival held every event in wasm memory at the
+        /// same time (37 MB for 50,000, which the instance then keeps; BENCHMARKS.md §3).
+        message: Message,
         respond: Responder,
     },
     Note(i64, TabNoteKind),

@@ -6,12 +6,11 @@
 //! decode, is answered `refused`, counted, and otherwise ignored.
 
 use fvi_browser::early::EarlyEvent;
-use fvi_browser::runtime::{MessageSender, Responder};
+use fvi_browser::runtime::{Message, MessageSender, Responder};
 use fvi_browser::{runtime, scripting, tabs};
 use fvi_core::log::Sender;
-use fvi_core::protocol::{decode, Request, Response, PROTOCOL_VERSION};
+use fvi_core::protocol::{decode_text, Request, Response, PROTOCOL_VERSION};
 use fvi_core::TabNoteKind;
-use serde_json::Value;
 
 use crate::jobs::{self, Job};
 
@@ -50,14 +49,23 @@ fn refuse(respond: &Responder, reason: String) {
 }
 
 /// Returns true when it will answer later (the channel must stay open).
-fn on_message(message: Value, sender: MessageSender, respond: Responder) -> bool {
+fn on_message(message: Message, sender: MessageSender, respond: Responder) -> bool {
     if sender.id.as_deref() != Some(runtime::id().as_str()) {
         // Another extension; `externally_connectable` is not declared, so this should not
         // happen, but a message is never trusted.
         refuse(&respond, "message from another extension".into());
         return false;
     }
-    let request = match decode(message) {
+    let from_extension_page = sender
+        .url
+        .as_deref()
+        .is_some_and(|u| u.starts_with(&runtime::url("")));
+    // Captures are decoded when their job runs (see `Job::Capture`); the store refuses
+    // and counts one that fails then, as this would.
+    if message.kind() == Some("capture") {
+        return capture(message, sender, from_extension_page, respond);
+    }
+    let request = match decode_text(&message.text()) {
         Ok(request) => request,
         Err(e) => {
             refuse(&respond, e.to_string());
@@ -65,36 +73,8 @@ fn on_message(message: Value, sender: MessageSender, respond: Responder) -> bool
         }
     };
     let from_tab = sender.tab.as_ref().and_then(|t| t.id).zip(sender.frame_id);
-    let from_extension_page = sender
-        .url
-        .as_deref()
-        .is_some_and(|u| u.starts_with(&runtime::url("")));
     match request {
-        Request::Capture {
-            document, events, ..
-        } => {
-            // An extension page opened in a tab has a `sender.tab` too (both browsers), but
-            // no content script behind it.
-            if from_extension_page {
-                refuse(&respond, "capture from an extension page".into());
-                return false;
-            }
-            let top_url = sender.tab.and_then(|t| t.url);
-            // Without a tab (Firefox, while the tab closes), the store looks the document
-            // up among those the browser tied to a tab, and refuses it if it is not there.
-            let sender = from_tab.map(|(tab_id, frame_id)| Sender {
-                tab_id,
-                frame_id,
-                top_url,
-            });
-            jobs::push(Job::Capture {
-                sender,
-                document,
-                events,
-                respond,
-            });
-            true
-        }
+        Request::Capture { .. } => capture(message, sender, from_extension_page, respond),
         Request::LoadEngine { document, .. } => {
             let Some((tab_id, frame_id)) = from_tab else {
                 refuse(&respond, "engine request from outside a tab".into());
@@ -137,4 +117,34 @@ fn on_message(message: Value, sender: MessageSender, respond: Responder) -> bool
             true
         }
     }
+}
+
+/// Queues a capture message, undecoded, with the tab and frame the browser reports.
+fn capture(
+    message: Message,
+    sender: MessageSender,
+    from_extension_page: bool,
+    respond: Responder,
+) -> bool {
+    // An extension page opened in a tab has a `sender.tab` too (both browsers), but no
+    // content script behind it.
+    if from_extension_page {
+        refuse(&respond, "capture from an extension page".into());
+        return false;
+    }
+    let from_tab = sender.tab.as_ref().and_then(|t| t.id).zip(sender.frame_id);
+    let top_url = sender.tab.and_then(|t| t.url);
+    // Without a tab (Firefox, while the tab closes), the store looks the document up among
+    // those the browser tied to a tab, and refuses it if it is not there.
+    let sender = from_tab.map(|(tab_id, frame_id)| Sender {
+        tab_id,
+        frame_id,
+        top_url,
+    });
+    jobs::push(Job::Capture {
+        sender,
+        message,
+        respond,
+    });
+    true
 }

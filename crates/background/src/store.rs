@@ -5,9 +5,10 @@
 
 use std::cell::RefCell;
 
+use fvi_browser::runtime::Responder;
 use fvi_browser::{action, storage};
 use fvi_core::log::{chunk_key, decode_chunk, encode_chunk, evict, LogMeta, META_KEY};
-use fvi_core::protocol::{Request, Response, PROTOCOL_VERSION};
+use fvi_core::protocol::{decode_text, Request, Response, PROTOCOL_VERSION};
 use fvi_core::{EventRecord, TabNoteKind};
 use serde_json::Map;
 
@@ -79,10 +80,23 @@ pub async fn run(job: Job) {
     match job {
         Job::Capture {
             sender,
-            document,
-            events,
+            message,
             respond,
         } => {
+            // Decoded now, one message at a time (see `Job::Capture`).
+            let (document, events) = match decode_text(&message.text()) {
+                Ok(Request::Capture {
+                    document, events, ..
+                }) => (document, events),
+                other => {
+                    let reason = match other {
+                        Err(e) => e.to_string(),
+                        Ok(_) => "malformed message: not a capture".to_string(),
+                    };
+                    return refuse(meta, tail, &respond, reason).await;
+                }
+            };
+            drop(message);
             if meta.paused {
                 respond.send(&Response::Paused {
                     v: PROTOCOL_VERSION,
@@ -92,14 +106,7 @@ pub async fn run(job: Job) {
             }
             let Some(sender) = sender.or_else(|| meta.bound(&document)) else {
                 let reason = "capture from outside a tab".to_string();
-                respond.send(&Response::Refused {
-                    v: PROTOCOL_VERSION,
-                    reason: reason.clone(),
-                });
-                meta.count_malformed(&reason);
-                let _ = write(&meta, &[]).await;
-                keep(meta, tail);
-                return;
+                return refuse(meta, tail, &respond, reason).await;
             };
             let tab = sender.tab_id;
             let before = meta.clone();
@@ -197,6 +204,17 @@ pub async fn run(job: Job) {
             keep(meta, tail);
         }
     }
+}
+
+/// Answers a capture `refused`, and counts it in `meta` as malformed.
+async fn refuse(mut meta: LogMeta, tail: Vec<EventRecord>, respond: &Responder, reason: String) {
+    respond.send(&Response::Refused {
+        v: PROTOCOL_VERSION,
+        reason: reason.clone(),
+    });
+    meta.count_malformed(&reason);
+    let _ = write(&meta, &[]).await;
+    keep(meta, tail);
 }
 
 async fn command(meta: &mut LogMeta, tail: Vec<EventRecord>, request: Request) -> Vec<EventRecord> {

@@ -8,15 +8,14 @@
 //! buffers.
 
 use js_sys::{Array, Reflect};
-use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::from_js;
-use crate::runtime::{MessageSender, Responder};
+use crate::runtime::{Message, MessageSender, Responder};
 
 /// One buffered event, as its listener would have received it.
 pub enum EarlyEvent {
-    Message(Value, MessageSender, Responder),
+    Message(Message, MessageSender, Responder),
     TabRemoved(i64),
     TabUrl(i64, String),
     Startup,
@@ -40,7 +39,7 @@ pub fn decode(early: &JsValue) -> Vec<EarlyEvent> {
                     }
                     let sender = serde_json::from_value(from_js(&args.get(1))).unwrap_or_default();
                     Some(EarlyEvent::Message(
-                        from_js(&args.get(0)),
+                        Message::new(&args.get(0)),
                         sender,
                         Responder::new(respond.unchecked_into()),
                     ))

@@ -74,18 +74,54 @@ pub async fn send(message: &impl serde::Serialize) -> Result<Value> {
     Ok(from_js(&answer))
 }
 
-/// Listens to `runtime.onMessage`. The handler gets the message as JSON; when it returns
-/// `true` it promises to call the [`Responder`] later (the channel stays open, as both
-/// browsers require for asynchronous answers).
+/// A message as it arrived, not yet decoded: its `kind` is read at once, the rest is kept
+/// as JSON text in the JS heap until [`Message::text`] copies it into Rust. A burst of
+/// capture messages waiting for their turn then does not sit decoded in wasm linear
+/// memory, which never shrinks while the instance lives (BENCHMARKS.md, background
+/// memory).
+pub struct Message {
+    kind: Option<String>,
+    text: Option<js_sys::JsString>,
+}
+
+impl Message {
+    pub(crate) fn new(value: &JsValue) -> Message {
+        let kind = js_sys::Reflect::get(value, &"kind".into())
+            .ok()
+            .and_then(|k| k.as_string());
+        // `undefined`, a function, a cycle: no JSON text, read as `null`.
+        let text = js_sys::JSON::stringify(value)
+            .ok()
+            .filter(|t| t.is_string());
+        Message { kind, text }
+    }
+
+    /// The message's `kind` field, if it is a string.
+    pub fn kind(&self) -> Option<&str> {
+        self.kind.as_deref()
+    }
+
+    /// The message as JSON text (`null` for what JSON cannot say).
+    pub fn text(&self) -> String {
+        self.text
+            .as_ref()
+            .and_then(|t| t.as_string())
+            .unwrap_or_else(|| "null".into())
+    }
+}
+
+/// Listens to `runtime.onMessage`. The handler gets the message undecoded (see
+/// [`Message`]); when it returns `true` it promises to call the [`Responder`] later (the
+/// channel stays open, as both browsers require for asynchronous answers).
 pub fn on_message(
-    mut handler: impl FnMut(Value, MessageSender, Responder) -> bool + 'static,
+    mut handler: impl FnMut(Message, MessageSender, Responder) -> bool + 'static,
 ) -> Result<ExtListener> {
     let closure = Closure::<dyn FnMut(JsValue, JsValue, JsValue) -> bool>::new(
         move |message: JsValue, sender: JsValue, respond: JsValue| {
             let sender: MessageSender =
                 serde_json::from_value(from_js(&sender)).unwrap_or_default();
             handler(
-                from_js(&message),
+                Message::new(&message),
                 sender,
                 Responder(respond.unchecked_into()),
             )

@@ -113,6 +113,36 @@ pub fn decode(value: Value) -> Result<Request, DecodeError> {
     }
     let request: Request =
         serde_json::from_value(value).map_err(|e| DecodeError::Malformed(e.to_string()))?;
+    within_batch(request)
+}
+
+/// [`decode`] for a message kept as JSON text, with the same checks in the same order,
+/// without building a `Value` of the whole message first: the background keeps large
+/// capture messages as text until their job runs, and decodes one at a time
+/// (BENCHMARKS.md, background memory).
+pub fn decode_text(text: &str) -> Result<Request, DecodeError> {
+    /// Only `v`; the rest of the message is skipped, not built.
+    #[derive(Deserialize)]
+    struct Versioned {
+        #[serde(default)]
+        v: Option<Value>,
+    }
+    // Only an object has a `v` (serde would also read a struct from an array).
+    let v = Some(text)
+        .filter(|t| t.trim_start().starts_with('{'))
+        .and_then(|t| serde_json::from_str::<Versioned>(t).ok())
+        .and_then(|m| m.v)
+        .and_then(|v| v.as_u64());
+    match v {
+        Some(v) if v == u64::from(PROTOCOL_VERSION) => {}
+        other => return Err(DecodeError::WrongVersion(other)),
+    }
+    let request: Request =
+        serde_json::from_str(text).map_err(|e| DecodeError::Malformed(e.to_string()))?;
+    within_batch(request)
+}
+
+fn within_batch(request: Request) -> Result<Request, DecodeError> {
     if let Request::Capture { events, .. } = &request {
         if events.len() > MAX_BATCH {
             return Err(DecodeError::Malformed(format!(
@@ -181,6 +211,43 @@ mod tests {
         for (input, expect) in cases {
             let err = decode(input.clone()).unwrap_err().to_string();
             assert!(err.starts_with(expect), "{input}: {err}");
+            let err = decode_text(&input.to_string()).unwrap_err().to_string();
+            assert!(err.starts_with(expect), "as text, {input}: {err}");
         }
+    }
+
+    #[test]
+    fn decodes_text_as_it_decodes_values() {
+        let event = json!({"n": 1, "type": "fullview:callAccepted", "capturedAt": 1.5,
+            "url": "http://x/", "detail": {"callId": "c", "deep": [1, {"a": null}]}});
+        let cases = [
+            json!({"kind": "capture", "v": 1, "document": "d1", "events": [event]}),
+            json!({"kind": "loadEngine", "v": 1, "document": "d1"}),
+            json!({"kind": "clear", "v": 1}),
+            json!({"v": 1, "kind": "setPaused", "paused": true}),
+        ];
+        for input in cases {
+            assert_eq!(
+                decode_text(&input.to_string()),
+                decode(input.clone()),
+                "{input}"
+            );
+        }
+        // Not JSON at all (the browser gave `undefined`), or not an object.
+        for text in ["null", "", "[1]", "{\"v\": \"1\"}"] {
+            assert!(
+                matches!(decode_text(text), Err(DecodeError::WrongVersion(None))),
+                "{text}"
+            );
+        }
+        // Too many events: refused like a decoded value.
+        let events: Vec<Value> = (1..=MAX_BATCH as u64 + 1)
+            .map(|n| json!({"n": n, "type": "t", "capturedAt": 0, "url": "u"}))
+            .collect();
+        let big = json!({"kind": "capture", "v": 1, "document": "d", "events": events});
+        assert!(decode_text(&big.to_string())
+            .unwrap_err()
+            .to_string()
+            .contains("at most 2000"));
     }
 }
