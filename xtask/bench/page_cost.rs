@@ -285,13 +285,15 @@ fn report(kind: BrowserKind, running: &[Running]) {
                 1,
             ),
         );
+        // Three decimals (1 kB): the two extensions differ by tens of kB over 4 frames,
+        // which two decimals round away.
         rows.push((
             "JS heap used after load (all frames)",
             "MB",
             |s| s.heap_mb,
-            2,
+            3,
         ));
-        rows.push(("JS heap used after forced GC", "MB", |s| s.heap_gc_mb, 2));
+        rows.push(("JS heap used after forced GC", "MB", |s| s.heap_gc_mb, 3));
     }
     for (name, unit, pick, digits) in &rows {
         println!("  {name}, {unit}:");
