@@ -4,7 +4,8 @@
 //!
 //! The log is made here with the core's own types (`EventRecord`, `LogMeta`, the chunked
 //! layout of `fvi_core::log`) and written straight into `storage.local` from the probe page,
-//! as the background would have left it. The popup then opens in a tab over and over.
+//! as the background would have left it (each chunk one JSON string, `encode_chunk`). The
+//! popup then opens in a tab over and over.
 //!
 //! Timing is taken from outside the popup's code, so it holds whatever the popup renders: a
 //! script DevTools injects before any page script (`Page.addScriptToEvaluateOnNewDocument`)
@@ -19,7 +20,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use fvi_core::log::{chunk_key, ChunkInfo, LogMeta, CHUNK_EVENTS, META_KEY};
+use fvi_core::log::{chunk_key, encode_chunk, ChunkInfo, LogMeta, CHUNK_EVENTS, META_KEY};
 use fvi_core::record::Origin;
 use fvi_core::{EventKind, EventRecord};
 use fvi_e2e::{Browser, BrowserKind};
@@ -36,22 +37,37 @@ const EXPORTS: usize = 3;
 
 /// Injected into every document of the popup's tab before its scripts run.
 const WATCH_JS: &str = r#"(() => {
-  const w = window.__fviBench = { firstRow: null, rowsAtFirst: 0, exportClick: null, exportHanded: null };
+  const w = window.__fviBench = { firstRow: null, rowsAtFirst: 0, exportClick: null, exportHanded: null,
+    created: performance.now() };
   const seen = () => {
+    // When the parser reaches the glue's <script> (everything above it is parsed by then).
+    if (w.glueSeen === undefined && document.querySelector('script[src$="fvi_popup.js"]'))
+      w.glueSeen = performance.now();
     const list = document.getElementById('calls');
     const rows = list ? list.querySelectorAll('li.call').length : 0;
     if (!rows || w.firstRow !== null) return;
     w.firstRow = -1;
     w.rowsAtFirst = rows;
     observer.disconnect();
-    requestAnimationFrame(() => setTimeout(() => {
+    const seenAt = performance.now();
+    let frameAt = NaN;
+    requestAnimationFrame(() => { frameAt = performance.now(); setTimeout(() => {
       w.firstRow = performance.now();
       // The popup's own breakdown of that first load, if it marks one.
       const r = document.documentElement;
       w.marks = {};
       for (const k of ['start', 'load', 'build', 'render'])
         w.marks[k] = parseFloat(r.getAttribute('data-fvi-' + k + '-ms'));
-    }, 0));
+      // What comes before the wasm starts: the page itself, then the module's fetch.
+      const nav = performance.getEntriesByType('navigation')[0];
+      w.marks.html = nav ? nav.responseEnd : NaN;
+      w.marks.glue = w.glueSeen === undefined ? NaN : w.glueSeen;
+      w.marks.boot = parseFloat(r.getAttribute('data-fvi-boot-ms'));
+      w.marks.dcl = nav ? nav.domContentLoadedEventStart : NaN;
+      w.marks.created = w.created;
+      w.marks.rowSeen = seenAt;
+      w.marks.frame = frameAt;
+    }, 0); });
   };
   const observer = new MutationObserver(seen);
   observer.observe(document, { childList: true, subtree: true });
@@ -241,10 +257,8 @@ fn seed(browser: &Browser, calls: usize, per_call: usize) -> Result<(), String> 
     for group in chunks.chunks(5) {
         let mut items = Map::new();
         for (key, records) in group {
-            items.insert(
-                key.clone(),
-                serde_json::to_value(records).map_err(|e| e.to_string())?,
-            );
+            // As the background stores a chunk: one JSON string (`encode_chunk`).
+            items.insert(key.clone(), encode_chunk(records));
         }
         set(Value::Object(items))?;
     }
@@ -252,13 +266,21 @@ fn seed(browser: &Browser, calls: usize, per_call: usize) -> Result<(), String> 
     set(json!({ META_KEY: serde_json::to_value(&meta).map_err(|e| e.to_string())? }))
 }
 
+/// The marks the watcher notes at the first paint: the popup's own (`data-fvi-*-ms`), then
+/// the navigation's, and the watcher's own. (Chromium keeps no Resource Timing entry for
+/// `chrome-extension://` fetches, so the wasm's fetch cannot be timed from here.)
+const MARKS: [&str; 11] = [
+    "start", "load", "build", "render", "html", "dcl", "glue", "boot", "created", "rowSeen",
+    "frame",
+];
+
 /// Opens the popup [`OPENS`] times (current tab) and prints the figures.
 fn opens(browser: &Browser, events: usize) -> Result<(), String> {
     let url = browser.extension_url("popup/popup.html");
     let mut first_row = Vec::new();
     let mut own_first = Vec::new();
     let mut full = Vec::new();
-    let mut parts: [Vec<f64>; 4] = Default::default();
+    let mut parts: [Vec<f64>; MARKS.len()] = Default::default();
     let mut rows_at_first = 0;
     for i in 0..OPENS {
         browser.navigate(&url)?;
@@ -308,10 +330,7 @@ fn opens(browser: &Browser, events: usize) -> Result<(), String> {
         first_row.push(ms);
         own_first.push(own);
         full.push(whole);
-        for (k, part) in ["start", "load", "build", "render"]
-            .iter()
-            .zip(parts.iter_mut())
-        {
+        for (k, part) in MARKS.iter().zip(parts.iter_mut()) {
             part.push(w["marks"][k].as_f64().unwrap_or(f64::NAN));
         }
     }
@@ -329,6 +348,20 @@ fn opens(browser: &Browser, events: usize) -> Result<(), String> {
     println!("    rows in #calls at first paint:   {rows_at_first}");
     println!("  where the time goes before the first paint (the popup's own marks, ms):");
     println!(
+        "    page received / DOMContentLoaded: {} / {}",
+        show(&parts[4], 0),
+        show(&parts[5], 0)
+    );
+    println!(
+        "    document made (first script):    {}",
+        show(&parts[8], 0)
+    );
+    println!(
+        "    parser at the glue / boot.js ran: {} / {}",
+        show(&parts[6], 0),
+        show(&parts[7], 0)
+    );
+    println!(
         "    wasm started at:                 {}",
         show(&parts[0], 0)
     );
@@ -343,6 +376,11 @@ fn opens(browser: &Browser, events: usize) -> Result<(), String> {
     println!(
         "    rendering:                       {}",
         show(&parts[3], 0)
+    );
+    println!(
+        "    first row in the DOM / frame:    {} / {}",
+        show(&parts[9], 0),
+        show(&parts[10], 0)
     );
     let m = median(&first_row);
     println!(
