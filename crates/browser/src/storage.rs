@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::{api, from_js, to_js, ExtListener, Result};
 
@@ -88,9 +88,15 @@ pub enum StoredText {
 pub async fn get_texts(keys: &[String]) -> Result<Vec<(String, StoredText)>> {
     let array: js_sys::Array = keys.iter().map(|k| JsValue::from_str(k)).collect();
     let got = api::call(&["storage", "local"], "get", &[array.into()]).await?;
+    texts_of(&got, keys)
+}
+
+/// The values of `keys` in a `storage.local.get` result object, as [`get_texts`] returns
+/// them.
+fn texts_of(got: &JsValue, keys: &[String]) -> Result<Vec<(String, StoredText)>> {
     let mut out = Vec::with_capacity(keys.len());
     for key in keys {
-        let value = js_sys::Reflect::get(&got, &JsValue::from_str(key))?;
+        let value = js_sys::Reflect::get(got, &JsValue::from_str(key))?;
         if value.is_undefined() {
             continue;
         }
@@ -105,4 +111,67 @@ pub async fn get_texts(keys: &[String]) -> Result<Vec<(String, StoredText)>> {
         out.push((key.clone(), text));
     }
     Ok(out)
+}
+
+/// Reads a page's loader started before its wasm ran (popup/boot.js; ARCHITECTURE.md, "The
+/// popup's first paint"): the settled value of a promise of `{ keys, items }`, where
+/// `items` is what `storage.local.get(keys)` returned. It only saves reads; it never
+/// decides what is read: [`Prefetched::texts`] answers only for keys it covers.
+pub struct Prefetched {
+    keys: Vec<String>,
+    items: JsValue,
+    used: std::cell::Cell<usize>,
+}
+
+impl Prefetched {
+    /// Awaits the loader's promise. Anything else, or a failed read, is an empty prefetch
+    /// (every read then goes to storage).
+    pub async fn resolve(promise: JsValue) -> Prefetched {
+        let empty = Prefetched {
+            keys: Vec::new(),
+            items: JsValue::UNDEFINED,
+            used: Default::default(),
+        };
+        let Ok(promise) = promise.dyn_into::<js_sys::Promise>() else {
+            return empty;
+        };
+        let Ok(value) = wasm_bindgen_futures::JsFuture::from(promise).await else {
+            return empty;
+        };
+        let keys = js_sys::Reflect::get(&value, &"keys".into())
+            .ok()
+            .filter(js_sys::Array::is_array)
+            .map(|k| {
+                js_sys::Array::from(&k)
+                    .iter()
+                    .filter_map(|k| k.as_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let items = js_sys::Reflect::get(&value, &"items".into()).unwrap_or(JsValue::UNDEFINED);
+        if !items.is_object() {
+            return empty;
+        }
+        Prefetched {
+            keys,
+            items,
+            used: Default::default(),
+        }
+    }
+
+    /// How many keys [`Prefetched::texts`] has answered so far.
+    pub fn used(&self) -> usize {
+        self.used.get()
+    }
+
+    /// The values of `keys` as [`get_texts`] would return them, if the prefetch read every
+    /// one of them; `None` if it did not (read them with [`get_texts`]).
+    pub fn texts(&self, keys: &[String]) -> Option<Vec<(String, StoredText)>> {
+        if !keys.iter().all(|k| self.keys.contains(k)) {
+            return None;
+        }
+        let got = texts_of(&self.items, keys).ok()?;
+        self.used.set(self.used.get() + keys.len());
+        Some(got)
+    }
 }

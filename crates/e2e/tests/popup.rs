@@ -2281,3 +2281,112 @@ fn screenshots_in_chromium() {
 fn screenshots_in_firefox() {
     screenshots(BrowserKind::Firefox);
 }
+
+// ---------------------------------------------------------------------------------------
+// 7. The first screen of a large log (BENCHMARKS.md §4): popup/boot.js reads the meta and
+//    the newest chunk while the wasm compiles, the first screen is built from what it read,
+//    and the whole log follows. Data-driven: this stored log in, these rows and marks out.
+
+/// A stored log of `chunks` chunks (as the background stores them: each one JSON string)
+/// holding two calls each, one requested and accepted, one denied. Returns the `(key,
+/// value)` pairs to write, meta included, and the call ids newest first.
+fn chunked_log(chunks: u64) -> (serde_json::Map<String, Value>, Vec<String>) {
+    let mut items = serde_json::Map::new();
+    let mut infos = Vec::new();
+    let mut calls = Vec::new();
+    let url = "https://shop.example.com/";
+    let mut seq = 0;
+    for id in 1..=chunks {
+        let first_seq = seq + 1;
+        let mut records = Vec::new();
+        for c in 0..2 {
+            let call = format!("chunk-{id}-call-{c}");
+            let at = T0 + (seq as f64) * 1_000.0;
+            let end = if c == 0 { "callAccepted" } else { "callDenied" };
+            seq += 1;
+            records.push(record(seq, "callRequested", Some(&call), 7, at, url));
+            seq += 1;
+            records.push(record(seq, end, Some(&call), 7, at + 500.0, url));
+            calls.push(call);
+        }
+        let text = serde_json::to_string(&records).unwrap();
+        items.insert(format!("chunk:{id}"), Value::String(text));
+        infos.push(
+            json!({ "id": id, "count": records.len(), "firstSeq": first_seq, "lastSeq": seq }),
+        );
+    }
+    items.insert(
+        "meta".into(),
+        json!({
+            "storageVersion": 1, "nextSeq": seq + 1, "chunks": infos, "seen": [],
+            "tabCounts": { "7": seq }, "notes": [], "paused": false, "keepAcrossRestarts": true,
+            "maxEvents": 200_000, "evictedCalls": 0, "evictedEvents": 0, "malformed": 0,
+            "lastMalformed": null, "unknownTypes": 0,
+        }),
+    );
+    calls.reverse();
+    (items, calls)
+}
+
+fn first_screen(kind: BrowserKind) {
+    let browser = common::launch(kind);
+    let b = &browser;
+    open_popup(b, "");
+    // The glue compiles the module while it streams only if it is served as
+    // application/wasm (WebAssembly.instantiateStreaming; otherwise it warns and compiles
+    // the whole buffer afterwards).
+    let served = b
+        .execute_async(
+            "const done = arguments[0];\
+             fetch('wasm/fvi_popup_bg.wasm').then((r) => done(r.headers.get('content-type')),\
+               (e) => done('ERR ' + e));",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(served, json!("application/wasm"), "{}", kind.name());
+
+    // (chunks, keys the first load takes from boot.js: the meta, and the newest chunk of a
+    // log of more than two chunks).
+    for (chunks, prefetched) in [(5, 2), (2, 1)] {
+        let (items, calls) = chunked_log(chunks);
+        let r = b
+            .execute_async(
+                "const [items, done] = arguments;\
+                 const local = (globalThis.browser || globalThis.chrome).storage.local;\
+                 local.clear().then(() => local.set(items)).then(() => done(null), (e) => done(String(e)));",
+                &[Value::Object(items)],
+            )
+            .unwrap();
+        assert_eq!(r, Value::Null, "seeding storage.local");
+        reload_popup(b);
+        let marks = js(
+            b,
+            "const d = document.documentElement.dataset;\
+             return [d.fviBootMs || null, d.fviPrefetched || null, d.fviFirstPaintMs || null];",
+            &[],
+        );
+        assert!(marks[0].is_string(), "boot.js ran: {marks}");
+        assert_eq!(
+            marks[1],
+            json!(prefetched.to_string()),
+            "{chunks} chunks: keys taken from boot.js's reads"
+        );
+        // The whole log, newest call first, once the rest is loaded.
+        wait_rows(
+            b,
+            &format!("all {} calls of {chunks} chunks", calls.len()),
+            &calls,
+        );
+        wait_status(b, &format!("{} events", chunks * 4));
+    }
+}
+
+#[test]
+fn first_screen_in_chromium() {
+    first_screen(BrowserKind::Chromium);
+}
+
+#[test]
+fn first_screen_in_firefox() {
+    first_screen(BrowserKind::Firefox);
+}

@@ -2,7 +2,7 @@
 //! text nodes (`text`, `set_text`) or attribute values (`attr`), never through
 //! `innerHTML`, so a hostile page cannot run markup here.
 
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlElement, Node, Window};
 
 pub fn window() -> Window {
@@ -106,4 +106,23 @@ pub fn after(ms: i32, f: impl FnOnce() + 'static) {
     let callback = wasm_bindgen::closure::Closure::once_into_js(f);
     let _ = window()
         .set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), ms);
+}
+
+/// Resolves once the next frame is painted (a task queued from the frame callback runs
+/// once that frame is out), or after `at_most_ms`, whichever comes first: a hidden page
+/// gets no frame callbacks at all.
+pub async fn next_paint(at_most_ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let on_frame = resolve.clone();
+        let frame = wasm_bindgen::closure::Closure::once_into_js(move || {
+            after(0, move || {
+                let _ = on_frame.call0(&JsValue::UNDEFINED);
+            });
+        });
+        let _ = window().request_animation_frame(frame.unchecked_ref());
+        after(at_most_ms, move || {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        });
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }

@@ -23,9 +23,10 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
-/// Entry point, called by popup/boot.js.
+/// Entry point, called by popup/boot.js with the extension namespace and the promise of the
+/// storage reads it started while the wasm compiled (`fvi_browser::storage::Prefetched`).
 #[wasm_bindgen]
-pub fn start(api: JsValue) -> Result<(), JsValue> {
+pub fn start(api: JsValue, prefetch: JsValue) -> Result<(), JsValue> {
     fvi_browser::install(api);
     // When the wasm is up: separates module start-up from loading and rendering in the
     // first-paint figure.
@@ -38,6 +39,6 @@ pub fn start(api: JsValue) -> Result<(), JsValue> {
     }
     let app = Rc::new(RefCell::new(state::App::new()));
     view::mount(&app)?;
-    wasm_bindgen_futures::spawn_local(view::start(app));
+    wasm_bindgen_futures::spawn_local(view::start(app, prefetch));
     Ok(())
 }

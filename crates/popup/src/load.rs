@@ -9,11 +9,14 @@
 //!
 //! A large log is first shown from its newest chunks ([`fetch_tail`]): the list shows the
 //! newest calls first, so those chunks are what the first screen needs, and reading them
-//! does not wait for the whole log.
+//! does not wait for the whole log. popup/boot.js starts those two reads (the meta, then the
+//! newest chunk) while the wasm compiles, and the first load takes what it read
+//! ([`Prefetched`]); the keys are still chosen here, and a read it did not make, or made
+//! for other keys, goes to storage.
 
 use std::collections::HashSet;
 
-use fvi_browser::storage::StoredText;
+use fvi_browser::storage::{Prefetched, StoredText};
 use fvi_core::log::{chunk_key, ChunkInfo, LogMeta, META_KEY};
 use fvi_core::EventRecord;
 
@@ -73,26 +76,43 @@ impl Loaded {
     }
 }
 
-async fn read_meta() -> Result<LogMeta, String> {
-    let got = fvi_browser::storage::get(&[META_KEY.to_string()])
-        .await
-        .map_err(|e| e.to_string())?;
-    match got.get(META_KEY) {
-        Some(m) => serde_json::from_value(m.clone())
-            .map_err(|e| format!("The stored log is unreadable: {e}")),
+/// Reads `keys` as text: from what popup/boot.js already read, when it read all of them,
+/// else from storage.
+async fn read_texts(
+    keys: &[String],
+    prefetched: Option<&Prefetched>,
+) -> Result<Vec<(String, StoredText)>, String> {
+    match prefetched.and_then(|p| p.texts(keys)) {
+        Some(got) => Ok(got),
+        None => fvi_browser::storage::get_texts(keys)
+            .await
+            .map_err(|e| e.to_string()),
+    }
+}
+
+async fn read_meta(prefetched: Option<&Prefetched>) -> Result<LogMeta, String> {
+    let got = read_texts(&[META_KEY.to_string()], prefetched).await?;
+    match got.first() {
+        Some((_, StoredText::Json(json))) => {
+            serde_json::from_str(json).map_err(|e| format!("The stored log is unreadable: {e}"))
+        }
+        Some((_, StoredText::Text(_))) => {
+            Err("The stored log is unreadable: its meta is a string".into())
+        }
         None => Ok(LogMeta::default()),
     }
 }
 
 /// Reads the given chunks, in order; a chunk missing from storage is left out.
-async fn read_chunks(infos: &[ChunkInfo]) -> Result<Vec<(ChunkInfo, Vec<EventRecord>)>, String> {
+async fn read_chunks(
+    infos: &[ChunkInfo],
+    prefetched: Option<&Prefetched>,
+) -> Result<Vec<(ChunkInfo, Vec<EventRecord>)>, String> {
     if infos.is_empty() {
         return Ok(Vec::new());
     }
     let keys: Vec<String> = infos.iter().map(|c| chunk_key(c.id)).collect();
-    let got = fvi_browser::storage::get_texts(&keys)
-        .await
-        .map_err(|e| e.to_string())?;
+    let got = read_texts(&keys, prefetched).await?;
     let mut out = Vec::with_capacity(infos.len());
     let mut got = got.into_iter().peekable();
     for (info, key) in infos.iter().zip(&keys) {
@@ -112,7 +132,7 @@ async fn read_chunks(infos: &[ChunkInfo]) -> Result<Vec<(ChunkInfo, Vec<EventRec
 /// Reads the meta, then every chunk not among the leading `held` chunks that are unchanged
 /// (same info in the new meta, and not among the `changed` storage keys).
 pub async fn fetch(held: &[ChunkInfo], changed: &HashSet<String>) -> Result<Update, String> {
-    let meta = read_meta().await?;
+    let meta = read_meta(None).await?;
     let keep = held
         .iter()
         .zip(&meta.chunks)
@@ -120,19 +140,24 @@ pub async fn fetch(held: &[ChunkInfo], changed: &HashSet<String>) -> Result<Upda
         .count();
     // A chunk missing from storage is not remembered, so the next reload retries it (the
     // positions after it no longer line up with `meta`, which forces that).
-    let fresh = read_chunks(&meta.chunks[keep..]).await?;
+    let fresh = read_chunks(&meta.chunks[keep..], None).await?;
     Ok(Update { meta, keep, fresh })
 }
 
 /// For a log of more than `min_chunks` chunks, reads the meta and only the newest
-/// [`TAIL_CHUNKS`]; `None` for a smaller log (load it whole with [`fetch`]).
-pub async fn fetch_tail(min_chunks: usize) -> Result<Option<Loaded>, String> {
-    let meta = read_meta().await?;
+/// [`TAIL_CHUNKS`]; `None` for a smaller log (load it whole with [`fetch`]). What
+/// popup/boot.js `prefetched` is used for the keys it covers (the first load only: the
+/// full load after it reads storage afresh).
+pub async fn fetch_tail(
+    min_chunks: usize,
+    prefetched: &Prefetched,
+) -> Result<Option<Loaded>, String> {
+    let meta = read_meta(Some(prefetched)).await?;
     if meta.chunks.len() <= min_chunks {
         return Ok(None);
     }
     let from = meta.chunks.len() - TAIL_CHUNKS;
-    let tail = read_chunks(&meta.chunks[from..]).await?;
+    let tail = read_chunks(&meta.chunks[from..], Some(prefetched)).await?;
     let events = tail.into_iter().flat_map(|(_, records)| records).collect();
     Ok(Some(Loaded {
         meta,
