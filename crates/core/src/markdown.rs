@@ -42,6 +42,9 @@ fn render(timeline: &Timeline, call: &Call) -> String {
     if let Some(d) = call.accept_delay_ms {
         let _ = writeln!(out, "- **Accept delay:** {}", format_duration(d));
     }
+    if let Some(d) = call.deny_delay_ms {
+        let _ = writeln!(out, "- **Deny delay:** {}", format_duration(d));
+    }
     let _ = writeln!(out, "- **Events:** {}", call.events.len());
 
     let _ = writeln!(out, "\n| Time | UTC | Event | Tab/frame | URL | Seq |");

@@ -53,6 +53,9 @@ pub struct Call<'a> {
     pub duration_ms: Option<f64>,
     /// First `callRequested` to the `callAccepted` that counted: how long the customer took.
     pub accept_delay_ms: Option<f64>,
+    /// First `callRequested` to the `callDenied` that counted: how long the customer took
+    /// to refuse. At most one of this and `accept_delay_ms` is set.
+    pub deny_delay_ms: Option<f64>,
     pub state: CallState,
     /// In time order.
     pub flags: Vec<Flag>,
@@ -454,12 +457,13 @@ fn build_call<'a>(
         machine.feed(e, e.captured_at - start);
     }
     // Only an accept that counted: one after a deny (a flagged contradiction) is no delay.
-    let accept_delay_ms = match (machine.first_request(), machine.answer()) {
-        (Some(req), Some(acc)) if acc.kind == EventKind::CallAccepted && acc.at >= req.at => {
-            Some(acc.at - req.at)
-        }
+    // The same for a deny that counted, so the popup and the Markdown need not work it out.
+    let delay_until = |answer: EventKind| match (machine.first_request(), machine.answer()) {
+        (Some(req), Some(ans)) if ans.kind == answer && ans.at >= req.at => Some(ans.at - req.at),
         _ => None,
     };
+    let accept_delay_ms = delay_until(EventKind::CallAccepted);
+    let deny_delay_ms = delay_until(EventKind::CallDenied);
     let end = machine.terminal().map(|t| start + t.at);
     let (state, mut flags) = machine.finish(start, now, thresholds);
 
@@ -537,6 +541,7 @@ fn build_call<'a>(
         end,
         duration_ms: end.map(|end| end - start),
         accept_delay_ms,
+        deny_delay_ms,
         state,
         flags,
         linked_inbound,
@@ -683,6 +688,9 @@ pub fn dump(timeline: &Timeline) -> String {
         }
         if let Some(d) = call.accept_delay_ms {
             let _ = write!(out, " acceptDelay={}", format_secs(d));
+        }
+        if let Some(d) = call.deny_delay_ms {
+            let _ = write!(out, " denyDelay={}", format_secs(d));
         }
         let _ = writeln!(out, " seqs={:?}", call.seqs());
         for step in &call.steps {

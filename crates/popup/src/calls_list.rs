@@ -395,6 +395,9 @@ fn call_row(app: &App, call: &CallView) -> Element {
     if let Some(d) = call.accept_delay_ms {
         timing.push(format!("accepted after {}", format::duration(d)));
     }
+    if let Some(d) = call.deny_delay_ms {
+        timing.push(format!("denied after {}", format::duration(d)));
+    }
     let time = add(&li, text("div", "row-meta", &timing.join(" · ")));
     attr(
         &time,

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use fvi_core::lifecycle::{CallState, Flag, InboundState, Thresholds};
 use fvi_core::timeline::{self, Filter, StepBody, Timeline};
-use fvi_core::{EventKind, EventRecord, TabNote};
+use fvi_core::{EventRecord, TabNote};
 
 /// The log being shown (the live one or an imported file), borrowed from whoever owns it.
 #[derive(Clone, Copy)]
@@ -43,6 +43,7 @@ pub struct CallView {
     pub end: Option<f64>,
     pub duration_ms: Option<f64>,
     pub accept_delay_ms: Option<f64>,
+    pub deny_delay_ms: Option<f64>,
     pub state: CallState,
     pub flags: Vec<Flag>,
     pub linked_inbound: Vec<u64>,
@@ -127,6 +128,7 @@ impl Model {
                 end: c.end,
                 duration_ms: c.duration_ms,
                 accept_delay_ms: c.accept_delay_ms,
+                deny_delay_ms: c.deny_delay_ms,
                 state: c.state,
                 flags: c.flags.clone(),
                 linked_inbound: c.linked_inbound.clone(),
@@ -190,25 +192,6 @@ impl CallView {
     /// every URL of 10,000 calls up front would cost more than the whole list render.
     pub fn sites(&self, data: Data) -> Vec<String> {
         sites_of(self.events.iter().map(|i| &data.events[*i]))
-    }
-
-    /// Time from the first `callRequested` to the first deny, for calls the customer
-    /// refused: the counterpart of `accept_delay_ms`.
-    pub fn deny_delay_ms(&self, data: Data) -> Option<f64> {
-        let mut request = None;
-        for step in &self.steps {
-            let first = match &step.body {
-                StepKind::Event(i) => *i,
-                StepKind::FanOut(m) => m[0],
-                StepKind::Note(_) => continue,
-            };
-            match data.events[first].kind {
-                EventKind::CallRequested if request.is_none() => request = Some(step.at),
-                EventKind::CallDenied => return request.map(|r| step.at - r),
-                _ => {}
-            }
-        }
-        None
     }
 
     /// Flags pointing at event (or note) `seq`.
@@ -330,6 +313,7 @@ impl Shown {
 mod tests {
     use super::*;
     use fvi_core::record::Origin;
+    use fvi_core::EventKind;
     use serde_json::json;
 
     fn event(seq: u64, kind: EventKind, call: Option<&str>, tab: i64, at: f64) -> EventRecord {
@@ -383,7 +367,7 @@ mod tests {
         assert_eq!(model.calls.len(), 2);
         let b = &model.calls[0];
         assert_eq!(b.call_id, "b");
-        assert_eq!(b.deny_delay_ms(data), Some(2500.0));
+        assert_eq!(b.deny_delay_ms, Some(2500.0));
         let a = model.call("a").unwrap();
         assert_eq!(a.accept_delay_ms, Some(4200.0));
         assert!(matches!(&a.steps[0].body, StepKind::FanOut(m) if m == &vec![2, 3]));

@@ -298,7 +298,7 @@ fn answer_box(call: &CallView, data: Data) -> Element {
             "answer accepted",
             format!("The customer accepted after {}", format::duration(d)),
         ),
-        (None, CallState::Denied) => match call.deny_delay_ms(data) {
+        (None, CallState::Denied) => match call.deny_delay_ms {
             Some(d) => (
                 "answer denied",
                 format!("The customer denied the call after {}", format::duration(d)),
