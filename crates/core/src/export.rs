@@ -85,6 +85,9 @@ impl ExportFile {
 pub enum ImportError {
     TooLarge(usize),
     NotJson(String),
+    /// Valid JSON, perhaps, but nested past serde_json's recursion limit (128): no export
+    /// nests that deep, so this is a hostile or foreign file, not a damaged one.
+    TooDeep(String),
     NotAnExport,
     WrongVersion(u64),
     BadShape(String),
@@ -100,6 +103,10 @@ impl std::fmt::Display for ImportError {
                 MAX_IMPORT_BYTES / (1024 * 1024)
             ),
             ImportError::NotJson(e) => write!(f, "The file is not valid JSON ({e})."),
+            ImportError::TooDeep(e) => write!(
+                f,
+                "The file nests values more than 128 levels deep, which no export does ({e})."
+            ),
             ImportError::NotAnExport => write!(
                 f,
                 "The file is JSON but not a Fullview Event Inspector export (no \"format\": \"{FORMAT}\")."
@@ -120,8 +127,15 @@ pub fn parse(text: &str) -> Result<ExportFile, ImportError> {
     if text.len() > MAX_IMPORT_BYTES {
         return Err(ImportError::TooLarge(text.len()));
     }
-    let value: Value =
-        serde_json::from_str(text).map_err(|e| ImportError::NotJson(e.to_string()))?;
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        // serde_json has no error category of its own for this; its message is stable.
+        let e = e.to_string();
+        if e.contains("recursion limit exceeded") {
+            ImportError::TooDeep(e)
+        } else {
+            ImportError::NotJson(e)
+        }
+    })?;
     if value.get("format").and_then(Value::as_str) != Some(FORMAT) {
         return Err(ImportError::NotAnExport);
     }
@@ -165,11 +179,14 @@ mod tests {
             let err = parse(input).unwrap_err().to_string();
             assert!(err.starts_with(expect), "{input}: {err}");
         }
-        let deep = "[".repeat(100_000);
-        assert!(parse(&deep)
-            .unwrap_err()
-            .to_string()
-            .starts_with("The file is not valid JSON"));
+        // Valid JSON 200 levels deep, and an unclosed 100,000: both too deep, not "invalid".
+        for deep in ["[".repeat(200) + &"]".repeat(200), "[".repeat(100_000)] {
+            let err = parse(&deep).unwrap_err();
+            assert!(matches!(err, ImportError::TooDeep(_)), "{err}");
+            assert!(err
+                .to_string()
+                .starts_with("The file nests values more than 128 levels deep"));
+        }
     }
 
     #[test]

@@ -112,22 +112,7 @@ pub fn back_to_live(app: &Rc<RefCell<App>>) {
 
 fn refuse(name: &str, error: &ImportError) {
     view::status(
-        &format!(
-            "{name} was not opened, and nothing changed. {}",
-            reason(error)
-        ),
+        &format!("{name} was not opened, and nothing changed. {error}"),
         true,
     );
-}
-
-/// The parser's words, except for nesting: serde_json stops at 128 levels and says
-/// "recursion limit exceeded", which the core reports as "not valid JSON" — wrong for a
-/// file that is valid JSON nested too deep (the hostile case), so say what it is.
-fn reason(error: &ImportError) -> String {
-    match error {
-        ImportError::NotJson(e) if e.contains("recursion limit exceeded") => {
-            format!("The file nests values more than 128 levels deep, which no export does ({e}).")
-        }
-        other => other.to_string(),
-    }
 }
