@@ -9,7 +9,7 @@ use fvi_browser::early::EarlyEvent;
 use fvi_browser::runtime::{Message, MessageSender, Responder};
 use fvi_browser::{runtime, scripting, tabs};
 use fvi_core::log::Sender;
-use fvi_core::protocol::{decode_text, Request, Response, PROTOCOL_VERSION};
+use fvi_core::protocol::{decode, Request, Response, PROTOCOL_VERSION};
 use fvi_core::TabNoteKind;
 
 use crate::jobs::{self, Job};
@@ -65,7 +65,7 @@ fn on_message(message: Message, sender: MessageSender, respond: Responder) -> bo
     if message.kind() == Some("capture") {
         return capture(message, sender, from_extension_page, respond);
     }
-    let request = match decode_text(&message.text()) {
+    let request = match decode(&message.text()) {
         Ok(request) => request,
         Err(e) => {
             refuse(&respond, e.to_string());

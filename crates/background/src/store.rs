@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use fvi_browser::runtime::Responder;
 use fvi_browser::{action, storage};
 use fvi_core::log::{chunk_key, decode_chunk, encode_chunk, evict, LogMeta, META_KEY};
-use fvi_core::protocol::{decode_text, Request, Response, PROTOCOL_VERSION};
+use fvi_core::protocol::{decode, Request, Response, PROTOCOL_VERSION};
 use fvi_core::{EventRecord, TabNoteKind};
 use serde_json::Map;
 
@@ -84,7 +84,7 @@ pub async fn run(job: Job) {
             respond,
         } => {
             // Decoded now, one message at a time (see `Job::Capture`).
-            let (document, events) = match decode_text(&message.text()) {
+            let (document, events) = match decode(&message.text()) {
                 Ok(Request::Capture {
                     document, events, ..
                 }) => (document, events),
