@@ -5,8 +5,11 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::lifecycle::Thresholds;
 use crate::record::{EventRecord, TabNote};
+use crate::summary::{summarize, CallSummary, InboundSummary};
 use crate::time::rfc3339;
+use crate::timeline;
 
 pub const FORMAT: &str = "fullview-event-log";
 pub const VERSION: u32 = 1;
@@ -53,30 +56,108 @@ pub struct Stats {
     pub unknown_event_types: u64,
 }
 
-impl ExportFile {
+/// Files of up to this many events are written indented, so they read in any editor; larger
+/// ones compact: a third smaller (100,000 events: 43.6 MB against 64.5 MB), which keeps a
+/// whole log under the attachment limits of ticket systems, and faster to write
+/// (BENCHMARKS.md §4c). Readers must not care either way.
+pub const INDENT_UP_TO_EVENTS: usize = 10_000;
+
+/// An export being written: the summaries are built from the given events (so every seq a
+/// summary names is in the file), and the file is serialised straight from the borrowed
+/// log, without cloning 100,000 records or turning summaries into `Value`s first.
+pub struct Export<'a> {
+    exported_at: String,
+    generator: Generator,
+    events: Vec<&'a EventRecord>,
+    calls: Vec<CallSummary>,
+    inbound: Vec<InboundSummary>,
+    tab_notes: &'a [TabNote],
+    stats: Stats,
+}
+
+/// What [`Export::to_bytes`] serialises: [`ExportFile`]'s fields, in its order, borrowed
+/// (`written_files_read_back` checks that the one reads what the other writes).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Writing<'w> {
+    format: &'static str,
+    version: u32,
+    exported_at: &'w str,
+    generator: &'w Generator,
+    events: &'w [&'w EventRecord],
+    calls: &'w [CallSummary],
+    inbound: &'w [InboundSummary],
+    tab_notes: &'w [TabNote],
+    stats: &'w Stats,
+}
+
+impl<'a> Export<'a> {
+    /// Summarises `events` (with `tab_notes`, judged at `now`) for a file stamped
+    /// `exported_at_ms`; both times are passed in, as everywhere in the core.
     pub fn new(
+        events: Vec<&'a EventRecord>,
+        tab_notes: &'a [TabNote],
+        now: f64,
         exported_at_ms: f64,
         generator: Generator,
-        events: Vec<EventRecord>,
-        calls: Vec<Value>,
-        tab_notes: Vec<TabNote>,
         stats: Stats,
-    ) -> ExportFile {
-        ExportFile {
-            format: FORMAT.to_string(),
-            version: VERSION,
+    ) -> Export<'a> {
+        let (calls, inbound) = {
+            let grouped = timeline::build(
+                events.iter().copied(),
+                tab_notes,
+                now,
+                &Thresholds::default(),
+            );
+            summarize(&grouped)
+        };
+        Export {
             exported_at: rfc3339(exported_at_ms),
             generator,
             events,
             calls,
-            inbound: Vec::new(),
+            inbound,
             tab_notes,
             stats,
         }
     }
 
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("export serialises")
+    /// RFC 3339, UTC.
+    pub fn exported_at(&self) -> &str {
+        &self.exported_at
+    }
+
+    pub fn event_count(&self) -> usize {
+        self.events.len()
+    }
+
+    pub fn call_count(&self) -> usize {
+        self.calls.len()
+    }
+
+    /// The file, UTF-8 JSON: indented up to [`INDENT_UP_TO_EVENTS`] events, compact above.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let file = Writing {
+            format: FORMAT,
+            version: VERSION,
+            exported_at: &self.exported_at,
+            generator: &self.generator,
+            events: &self.events,
+            calls: &self.calls,
+            inbound: &self.inbound,
+            tab_notes: self.tab_notes,
+            stats: &self.stats,
+        };
+        // About 440 bytes per event compact (the benchmark's log); reserving it up front
+        // spares the copies of a buffer doubling its way to tens of MB.
+        let mut out = Vec::with_capacity(4096 + self.events.len() * 512);
+        let written = if self.events.len() <= INDENT_UP_TO_EVENTS {
+            serde_json::to_writer_pretty(&mut out, &file)
+        } else {
+            serde_json::to_writer(&mut out, &file)
+        };
+        written.expect("an export serialises: every field is plain data");
+        out
     }
 }
 
@@ -189,20 +270,117 @@ mod tests {
         }
     }
 
+    use crate::record::{Origin, TabNoteKind};
+    use crate::EventKind;
+
+    fn record(seq: u64, kind: EventKind, call_id: Option<&str>, tab_id: i64) -> EventRecord {
+        EventRecord {
+            seq,
+            kind,
+            call_id: call_id.map(str::to_string),
+            tab_id,
+            frame_id: 0,
+            url: "https://shop.example/".into(),
+            top_url: Some("https://shop.example/".into()),
+            captured_at: 1_764_000_000_000.0 + seq as f64 * 1000.0,
+            stored_at: 1_764_000_000_003.0 + seq as f64 * 1000.0,
+            detail: serde_json::json!({ "callId": call_id, "<b>": [1, 2.5, null] }),
+            detail_truncated: false,
+            origin: Origin {
+                document: format!("doc-{tab_id}"),
+                n: seq,
+            },
+        }
+    }
+
+    /// What the writer writes, the reader reads: every field, the summaries included, so a
+    /// field missing from `Writing` (or misnamed) fails here rather than in a user's import.
     #[test]
-    fn round_trips() {
-        let file = ExportFile::new(
+    fn written_files_read_back() {
+        let events = [
+            record(1, EventKind::SupportRequested, None, 7),
+            record(2, EventKind::CallRequested, Some("c1"), 7),
+            record(3, EventKind::CallRequested, Some("c1"), 8),
+            record(4, EventKind::CallAccepted, Some("c1"), 7),
+        ];
+        let notes = [TabNote {
+            seq: 5,
+            tab_id: 8,
+            at: 1_764_000_009_000.0,
+            kind: TabNoteKind::Closed,
+        }];
+        let stats = Stats {
+            evicted_calls: 1,
+            evicted_events: 2,
+            malformed_messages: 3,
+            unknown_event_types: 4,
+        };
+        let generator = Generator {
+            name: "fvi".into(),
+            version: "0.1.0".into(),
+            browser: "test".into(),
+        };
+        let refs: Vec<&EventRecord> = events.iter().collect();
+        let export = Export::new(
+            refs,
+            &notes,
+            1.8e12,
+            1_764_000_010_000.0,
+            generator.clone(),
+            stats.clone(),
+        );
+        let text = String::from_utf8(export.to_bytes()).unwrap();
+        let read = parse(&text).unwrap();
+        let (calls, inbound) = summarize(&timeline::build(
+            events.iter(),
+            &notes,
+            1.8e12,
+            &Thresholds::default(),
+        ));
+        let expected = ExportFile {
+            format: FORMAT.into(),
+            version: VERSION,
+            exported_at: "2025-11-24T16:00:10.000Z".into(),
+            generator,
+            events: events.to_vec(),
+            calls: calls
+                .iter()
+                .map(|c| serde_json::to_value(c).unwrap())
+                .collect(),
+            inbound: inbound
+                .iter()
+                .map(|r| serde_json::to_value(r).unwrap())
+                .collect(),
+            tab_notes: notes.to_vec(),
+            stats,
+        };
+        assert_eq!(read, expected);
+        assert_eq!((export.event_count(), export.call_count()), (4, 1));
+        assert_eq!(expected.inbound.len(), 1);
+        assert!(text.starts_with("{\n  \"format\": \"fullview-event-log\",\n  \"version\": 1,"));
+    }
+
+    /// Above the threshold the file is compact, and reads back the same.
+    #[test]
+    fn large_files_are_compact() {
+        let events: Vec<EventRecord> = (1..=INDENT_UP_TO_EVENTS as u64 + 1)
+            .map(|seq| record(seq, EventKind::CallEnded, Some("c"), 1))
+            .collect();
+        let export = Export::new(
+            events.iter().collect(),
+            &[],
+            0.0,
             0.0,
             Generator {
                 name: "fvi".into(),
-                version: "0.1.0".into(),
+                version: "0".into(),
                 browser: "test".into(),
             },
-            vec![],
-            vec![],
-            vec![],
             Stats::default(),
         );
-        assert_eq!(parse(&file.to_json()).unwrap(), file);
+        let text = String::from_utf8(export.to_bytes()).unwrap();
+        assert!(text.starts_with("{\"format\":\"fullview-event-log\",\"version\":1,"));
+        assert!(!text.contains('\n'));
+        assert_eq!(parse(&text).unwrap().events, events);
     }
 }

@@ -1,9 +1,7 @@
 //! Builds version 1 export files (the whole log, one call, or what the filters show) and
 //! hands them to the browser as a download.
 
-use fvi_core::export::{ExportFile, Generator};
-use fvi_core::summary::summarize;
-use fvi_core::timeline;
+use fvi_core::export::{Export, Generator};
 use fvi_core::{EventRecord, TabNote};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -25,96 +23,74 @@ pub fn browser_name() -> String {
 
 /// A serialised export, ready to save.
 pub struct Written {
-    pub json: String,
+    pub json: Vec<u8>,
     pub exported_at: String,
     pub events: usize,
     pub calls: usize,
+    /// ms spent summarising the calls and serialising the file (the export benchmark
+    /// prints them; `data-fvi-export-phases`).
+    pub phases: [f64; 2],
 }
 
 /// Builds and serialises the export of `events` (indices into the log on screen; `None`
-/// for all of it). `calls` and `inbound` are summarised from those same events, so every
-/// seq a summary names is in the file.
-///
-/// The whole log is exported without copying it: its events are moved into the file for
-/// the time of serialisation and moved back (nothing else runs meanwhile), which saves
-/// cloning 100,000 records.
-pub fn write(app: &mut App, events: Option<&[usize]>) -> Written {
+/// for all of it), in the core's format (`fvi_core::export::Export`).
+pub fn write(app: &App, events: Option<&[usize]>) -> Written {
+    let started = dom::perf_now();
     let data = app.data();
-    let subset: Option<Vec<&EventRecord>> =
-        events.map(|indices| indices.iter().map(|i| &data.events[*i]).collect());
-    let notes: Vec<TabNote> = match &subset {
-        None => data.notes.to_vec(),
-        Some(records) => {
+    let (records, notes): (Vec<&EventRecord>, Vec<TabNote>) = match events {
+        None => (data.events.iter().collect(), data.notes.to_vec()),
+        Some(indices) => {
+            let records: Vec<&EventRecord> = indices.iter().map(|i| &data.events[*i]).collect();
             let mut tabs: Vec<i64> = records.iter().map(|e| e.tab_id).collect();
             tabs.sort_unstable();
             tabs.dedup();
             // Only what happened to the exported events' tabs.
-            data.notes
+            let notes = data
+                .notes
                 .iter()
                 .filter(|n| tabs.binary_search(&n.tab_id).is_ok())
                 .cloned()
-                .collect()
+                .collect();
+            (records, notes)
         }
     };
-    let (calls, inbound) = {
-        let grouped = match &subset {
-            None => timeline::build(data.events, &notes, data.now, &Default::default()),
-            Some(records) => timeline::build(
-                records.iter().copied(),
-                &notes,
-                data.now,
-                &Default::default(),
-            ),
-        };
-        let (calls, inbound) = summarize(&grouped);
-        let calls: Vec<serde_json::Value> = calls
-            .iter()
-            .map(|c| serde_json::to_value(c).expect("summaries serialise"))
-            .collect();
-        let inbound: Vec<serde_json::Value> = inbound
-            .iter()
-            .map(|r| serde_json::to_value(r).expect("summaries serialise"))
-            .collect();
-        (calls, inbound)
-    };
-    let records: Vec<EventRecord> = match subset {
-        Some(records) => records.into_iter().cloned().collect(),
-        None => app.take_events(),
-    };
-    let mut file = ExportFile::new(
+    let export = Export::new(
+        records,
+        &notes,
+        data.now,
         js_sys::Date::now(),
         Generator {
             name: "Fullview Event Inspector".into(),
             version: fvi_browser::runtime::version(),
             browser: browser_name(),
         },
-        records,
-        calls,
-        notes,
         app.stats(),
     );
-    file.inbound = inbound;
-    let json = file.to_json();
-    let written = Written {
+    let summarised = dom::perf_now();
+    let json = export.to_bytes();
+    Written {
         json,
-        exported_at: file.exported_at,
-        events: file.events.len(),
-        calls: file.calls.len(),
-    };
-    if events.is_none() {
-        app.restore_events(file.events);
+        exported_at: export.exported_at().to_string(),
+        events: export.event_count(),
+        calls: export.call_count(),
+        phases: [summarised - started, dom::perf_now() - summarised],
     }
-    written
 }
 
-/// Saves `json` as `file_name` through a Blob URL on an `<a download>`. The bytes go into
-/// the Blob as they are: no UTF-16 JavaScript string of a 40 MB export is ever made.
-pub fn download(json: &str, file_name: &str) -> Result<(), JsValue> {
-    let bytes = js_sys::Uint8Array::from(json.as_bytes());
-    let parts = js_sys::Array::of1(&bytes);
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("application/json");
-    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)?;
+/// Saves `json` as `file_name` through a Blob URL on an `<a download>`. The Blob copies the
+/// bytes straight out of the wasm memory: no JavaScript copy, and no UTF-16 string, of a
+/// 40 MB export is ever made.
+pub fn download(json: &[u8], file_name: &str) -> Result<(), JsValue> {
+    // SAFETY: the view is of `json`, which outlives it, and nothing runs between making it
+    // and the Blob constructor, which copies it synchronously: no Rust allocation can grow
+    // (and so detach) the memory the view points into.
+    let blob = unsafe {
+        let bytes = js_sys::Uint8Array::view(json);
+        let parts = js_sys::Array::of1(&bytes);
+        let options = web_sys::BlobPropertyBag::new();
+        options.set_type("application/json");
+        web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)?
+    };
     let url = web_sys::Url::create_object_url_with_blob(&blob)?;
     let a: web_sys::HtmlAnchorElement = dom::el("a", "").dyn_into()?;
     a.set_href(&url);
