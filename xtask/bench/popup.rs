@@ -67,6 +67,8 @@ const WATCH_JS: &str = r#"(() => {
       w.marks.created = w.created;
       w.marks.rowSeen = seenAt;
       w.marks.frame = frameAt;
+      // The screen as first painted, for the floor (see `floor`).
+      w.firstScreen = document.documentElement.outerHTML;
     }, 0); });
   };
   const observer = new MutationObserver(seen);
@@ -83,7 +85,7 @@ const WATCH_JS: &str = r#"(() => {
 
 pub fn run() -> Result<(), String> {
     wasm_size()?;
-    let (browser, _ext) = burst::launch(BrowserKind::Chromium)?;
+    let (browser, ext) = burst::launch(BrowserKind::Chromium)?;
     let probe = browser.open_extension_page(PROBE_PAGE)?;
     let popup = browser.new_window()?;
     browser.switch_to_window(&popup)?;
@@ -112,6 +114,12 @@ pub fn run() -> Result<(), String> {
             if let Err(e) = exports(&browser) {
                 println!("  export FAILED: {e}");
                 failed.push("export".into());
+            }
+        }
+        if result.is_ok() {
+            if let Err(e) = floor(&browser, &ext.path) {
+                println!("  floor FAILED: {e}");
+                failed.push(format!("floor at {events} events"));
             }
         }
     }
@@ -395,11 +403,62 @@ fn opens(browser: &Browser, events: usize) -> Result<(), String> {
     Ok(())
 }
 
+/// The floor under the first-paint figure, measured in the same run: the popup's first
+/// screen as it has just rendered it, saved as a static page of the extension
+/// (`popup/floor.html`: the same markup and stylesheet, every script removed), opened and
+/// timed exactly as the popup is. No popup, whatever it runs, paints that screen sooner than
+/// the browser paints a page that already holds it.
+fn floor(browser: &Browser, ext_dir: &Path) -> Result<(), String> {
+    let html = browser.execute(
+        "const d = new DOMParser().parseFromString(window.__fviBench.firstScreen, 'text/html');\
+         for (const s of d.querySelectorAll('script')) s.remove();\
+         const r = d.documentElement;\
+         for (const a of [...r.attributes]) if (a.name !== 'lang') r.removeAttribute(a.name);\
+         return '<!doctype html>\\n' + r.outerHTML;",
+        &[],
+    )?;
+    let html = html
+        .as_str()
+        .ok_or("no first screen recorded by the watcher")?;
+    std::fs::write(ext_dir.join("popup/floor.html"), html)
+        .map_err(|e| format!("writing popup/floor.html: {e}"))?;
+    let url = browser.extension_url("popup/floor.html");
+    let mut painted = Vec::new();
+    for i in 0..OPENS {
+        browser.navigate(&url)?;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let ms = loop {
+            let v = browser.execute(
+                "return window.__fviBench && window.__fviBench.firstRow;",
+                &[],
+            )?;
+            if let Some(ms) = v.as_f64().filter(|ms| *ms > 0.0) {
+                break ms;
+            }
+            if Instant::now() > deadline {
+                return Err(format!("popup/floor.html not painted after 20 s: {v}"));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        if i > 0 {
+            painted.push(ms);
+        }
+    }
+    let rows = html.matches("<li class=\"row call\"").count();
+    println!(
+        "  floor: that first screen ({rows} rows) as a static page, no script: first row painted at {}",
+        show(&painted, 0)
+    );
+    Ok(())
+}
+
 /// Exports the 100,000-event log [`EXPORTS`] times from the loaded popup (current tab).
 fn exports(browser: &Browser) -> Result<(), String> {
     let mut handed = Vec::new();
     let mut own = Vec::new();
     let mut on_disk = Vec::new();
+    let mut summarising = Vec::new();
+    let mut serialising = Vec::new();
     let mut size = 0;
     for _ in 0..EXPORTS {
         for f in browser.downloads() {
@@ -418,9 +477,20 @@ fn exports(browser: &Browser) -> Result<(), String> {
         size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
         let v = browser.execute(
             "return [window.__fviBench.exportClick, window.__fviBench.exportHanded,\
-             document.documentElement.getAttribute('data-fvi-export-ms')];",
+             document.documentElement.getAttribute('data-fvi-export-ms'),\
+             document.documentElement.getAttribute('data-fvi-export-phases')];",
             &[],
         )?;
+        let phases: Vec<f64> = v[3]
+            .as_str()
+            .unwrap_or_default()
+            .split(' ')
+            .filter_map(|s| s.parse().ok())
+            .collect();
+        if let [summaries, serialise] = phases[..] {
+            summarising.push(summaries);
+            serialising.push(serialise);
+        }
         if let (Some(a), Some(b)) = (v[0].as_f64(), v[1].as_f64()) {
             handed.push(b - a);
         }
@@ -441,6 +511,14 @@ fn exports(browser: &Browser) -> Result<(), String> {
     println!(
         "    popup's own export mark, ms:             {}",
         show(&own, 0)
+    );
+    println!(
+        "    … of which summarising the calls, ms:    {}",
+        show(&summarising, 0)
+    );
+    println!(
+        "    … serialising the file, ms:              {}",
+        show(&serialising, 0)
     );
     println!(
         "    click to file complete on disk, ms:      {}",

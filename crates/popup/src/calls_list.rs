@@ -60,7 +60,11 @@ pub fn render(app: &App) {
     };
     let fragment = dom::document().create_document_fragment();
     let rows = app.shown_rows();
-    let end = rows.len().min(app.limit);
+    let end = rows.len().min(app.limit).min(if app.first_screen {
+        first_screen_rows()
+    } else {
+        usize::MAX
+    });
     append_rows(app, &fragment, 0, end);
     dom::clear(&list);
     let _ = list.append_child(&fragment);
@@ -76,8 +80,22 @@ pub fn render(app: &App) {
     }
 }
 
-/// Renders more rows after "Show more" (or arrowing past the last one), without touching
-/// the rows already there.
+/// How many rows the first screen needs: as many as the window could show (a row is at
+/// least two lines, about 36 px) and a few more. Rendering and laying out the first
+/// screen's rows is most of what stands between the popup's start and its first frame: a
+/// static page holding 100 rows paints some 100 ms later than one holding one
+/// (BENCHMARKS.md §4c).
+pub fn first_screen_rows() -> usize {
+    let height = dom::window()
+        .inner_height()
+        .ok()
+        .and_then(|h| h.as_f64())
+        .unwrap_or(600.0);
+    (height / 36.0).ceil() as usize + 4
+}
+
+/// Renders more rows after "Show more" (or arrowing past the last one, or once the first
+/// screen is painted), without touching the rows already there.
 pub fn render_more(app: &App) {
     let Some(list) = dom::by_id(app.pane.list_id()) else {
         return;

@@ -105,6 +105,9 @@ pub struct App {
     pub all_steps: bool,
     /// The first render after the first load has not happened yet (timing figures).
     pub first_paint_pending: bool,
+    /// Until the first screen is painted, lists render only the rows that fit on it
+    /// (`calls_list::first_screen_rows`); the rest follow once that frame is out.
+    pub first_screen: bool,
     /// The whole log has not been on screen yet (a large log shows its newest part first).
     pub full_load_pending: bool,
 }
@@ -133,6 +136,7 @@ impl App {
             detail: Default::default(),
             all_steps: false,
             first_paint_pending: true,
+            first_screen: true,
             full_load_pending: true,
         }
     }
@@ -174,24 +178,6 @@ impl App {
 
     pub fn events(&self) -> &[EventRecord] {
         self.data().events
-    }
-
-    /// Moves the events of the log on screen out, for an export to own them while it
-    /// serialises; [`App::restore_events`] must follow before anything renders.
-    pub fn take_events(&mut self) -> Vec<EventRecord> {
-        match (&mut self.imported, &mut self.live) {
-            (Some(i), _) => std::mem::take(&mut i.file.events),
-            (None, Some(live)) => std::mem::take(&mut live.events),
-            (None, None) => Vec::new(),
-        }
-    }
-
-    pub fn restore_events(&mut self, events: Vec<EventRecord>) {
-        match (&mut self.imported, &mut self.live) {
-            (Some(i), _) => i.file.events = events,
-            (None, Some(live)) => live.events = events,
-            (None, None) => {}
-        }
     }
 
     /// Rebuilds the model from the log on screen (once per load), then what is shown.

@@ -40,6 +40,7 @@
 //! | `html[data-fvi-first-paint-ms]` | `performance.now()` once the first frame after the first load is painted |
 //! | `html[data-fvi-full-ms]` | `performance.now()` once the whole log is on screen (a large log shows its newest chunks first) |
 //! | `html[data-fvi-export-ms]` | how long the last export took to build and hand over |
+//! | `html[data-fvi-export-phases]` | of that, ms summarising the calls and ms serialising the file |
 //! | `html[data-fvi-load-ms]`, `[data-fvi-build-ms]`, `[data-fvi-render-ms]` | last load, model build, render durations |
 
 use std::cell::RefCell;
@@ -350,6 +351,16 @@ fn first_paint(app: &Shared) {
         });
     });
     let _ = dom::window().request_animation_frame(callback.unchecked_ref());
+    // Then the rows below the first screen. A hidden page gets no frame callbacks, hence
+    // the bound on the wait.
+    let app = app.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        dom::next_paint(FIRST_PAINT_WAIT_MS).await;
+        let rest = std::mem::take(&mut app.borrow_mut().first_screen);
+        if rest {
+            calls_list::render_more(&app.borrow());
+        }
+    });
 }
 
 /// Renders everything from the state. All layout reads (scroll positions) happen first and
