@@ -28,7 +28,18 @@ use super::extensions::{self, Variant};
 use super::procs;
 use super::stats::{bootstrap_ratio, load_average, median, show};
 
+/// Measured loads per variant, unless `FVI_PAGE_LOADS` says otherwise: 80 take about 3
+/// minutes for both browsers, but cannot resolve a 20 % difference between two added costs
+/// of ~20 ms each on this machine (BENCHMARKS.md); 400 can.
 const LOADS: usize = 80;
+
+fn loads() -> usize {
+    std::env::var("FVI_PAGE_LOADS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .filter(|n| *n >= 10)
+        .unwrap_or(LOADS)
+}
 const WARMUP: usize = 3;
 const HEAP_LOADS: usize = 8;
 
@@ -108,11 +119,16 @@ pub fn run() -> Result<(), String> {
         fixture.url
     );
     println!(
-        "never fires an event). {LOADS} measured loads per variant after {WARMUP} warm-up loads,"
+        "never fires an event). {} measured loads per variant after {WARMUP} warm-up loads,",
+        loads()
     );
     println!("interleaved round by round. Figures: median [IQR, min, max, n].");
     let mut failures = Vec::new();
     for kind in BrowserKind::ALL {
+        // `FVI_PAGE_BROWSERS=chromium` (or `firefox`) measures one browser only.
+        if std::env::var("FVI_PAGE_BROWSERS").is_ok_and(|only| !only.contains(kind.name())) {
+            continue;
+        }
         if let Err(e) = run_browser(kind, &fixture.url, &fixture.keeper) {
             println!("  {}: FAILED: {e}", kind.name());
             failures.push(kind.name());
@@ -198,7 +214,7 @@ fn run_browser(kind: BrowserKind, url: &str, keeper: &str) -> Result<(), String>
     }
     let started = Instant::now();
     println!("  load average before: {}", load_average());
-    for round in 0..WARMUP + LOADS {
+    for round in 0..WARMUP + loads() {
         for i in 0..running.len() {
             let r = &mut running[(round + i) % 3];
             // A new URL each time (the same page): a reload could be served differently.
@@ -220,7 +236,7 @@ fn run_browser(kind: BrowserKind, url: &str, keeper: &str) -> Result<(), String>
     }
     println!(
         "  {} loads in {:.0} s; load average after: {}",
-        running.len() * (WARMUP + LOADS),
+        running.len() * (WARMUP + loads()),
         started.elapsed().as_secs_f64(),
         load_average()
     );
