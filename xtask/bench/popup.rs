@@ -380,41 +380,21 @@ fn opens(browser: &Browser, events: usize) -> Result<(), String> {
     println!("    whole log on screen:             {}", show(&full, 0));
     println!("    rows in #calls at first paint:   {rows_at_first}");
     println!("  where the time goes before the first paint (the popup's own marks, ms):");
-    println!(
-        "    page received / DOMContentLoaded: {} / {}",
-        show(&parts[4], 0),
-        show(&parts[5], 0)
-    );
-    println!(
-        "    document made (first script):    {}",
-        show(&parts[8], 0)
-    );
-    println!(
-        "    parser at the glue / boot.js ran: {} / {}",
-        show(&parts[6], 0),
-        show(&parts[7], 0)
-    );
-    println!(
-        "    wasm started at:                 {}",
-        show(&parts[0], 0)
-    );
-    println!(
-        "    reading storage (first load):    {}",
-        show(&parts[1], 0)
-    );
-    println!(
-        "    building the model:              {}",
-        show(&parts[2], 0)
-    );
-    println!(
-        "    rendering:                       {}",
-        show(&parts[3], 0)
-    );
-    println!(
-        "    first row in the DOM / frame:    {} / {}",
-        show(&parts[9], 0),
-        show(&parts[10], 0)
-    );
+    // (label, the marks shown, by index into MARKS), in the order they happen.
+    let rows: [(&str, &[usize]); 8] = [
+        ("page received / DOMContentLoaded:", &[4, 5]),
+        ("document made (first script):", &[8]),
+        ("parser at the glue / boot.js ran:", &[6, 7]),
+        ("wasm started at:", &[0]),
+        ("reading storage (first load):", &[1]),
+        ("building the model:", &[2]),
+        ("rendering:", &[3]),
+        ("first row in the DOM / frame:", &[9, 10]),
+    ];
+    for (label, marks) in rows {
+        let shown: Vec<String> = marks.iter().map(|m| show(&parts[*m], 0)).collect();
+        println!("    {label:<33} {}", shown.join(" / "));
+    }
     let m = median(&first_row);
     println!(
         "  target <= {target:.0} ms to the first painted timeline: {} (median {m:.0} ms{})",

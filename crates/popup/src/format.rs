@@ -51,6 +51,12 @@ pub fn utc(ms: f64) -> String {
     fvi_core::time::format_utc(ms)
 }
 
+/// `2026-11-24 08:18:51 (UTC 2026-11-24 07:18:51.123Z)`: the detail pane's absolute times,
+/// local for reading and UTC for matching other logs.
+pub fn local_and_utc(ms: f64) -> String {
+    format!("{} (UTC {})", local_date_time(ms), utc(ms))
+}
+
 fn valid_time(ms: f64) -> bool {
     ms.is_finite() && ms.abs() <= 8.64e15
 }

@@ -195,15 +195,7 @@ fn call_detail(parent: &Element, app: &App, call: &CallView, all_steps: bool) {
     if !sites.is_empty() {
         fact(&facts, "Sites", &sites.join(", "));
     }
-    fact(
-        &facts,
-        "Started",
-        &format!(
-            "{} (UTC {})",
-            format::local_date_time(call.start),
-            format::utc(call.start)
-        ),
-    );
+    fact(&facts, "Started", &format::local_and_utc(call.start));
     match call.end {
         Some(end) => fact(
             &facts,
@@ -591,15 +583,7 @@ fn inbound_detail(parent: &Element, app: &App, req: &InboundView) {
         "State",
         &state_words(req.state.as_str(), req.state.label()),
     );
-    fact(
-        &facts,
-        "Asked",
-        &format!(
-            "{} (UTC {})",
-            format::local_date_time(req.start),
-            format::utc(req.start)
-        ),
-    );
+    fact(&facts, "Asked", &format::local_and_utc(req.start));
     if let Some(end) = req.end {
         fact(&facts, "Closed after", &format::duration(end - req.start));
     }
@@ -667,15 +651,7 @@ fn unassigned_detail(parent: &Element, app: &App, index: usize) {
         ),
     );
     let facts = add(parent, el("dl", "facts"));
-    fact(
-        &facts,
-        "When",
-        &format!(
-            "{} (UTC {})",
-            format::local_date_time(e.captured_at),
-            format::utc(e.captured_at)
-        ),
-    );
+    fact(&facts, "When", &format::local_and_utc(e.captured_at));
     let list = add(parent, el("ol", "steps"));
     let li = add(&list, el("li", "step"));
     attr(&li, "tabindex", "0");
