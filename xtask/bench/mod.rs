@@ -8,6 +8,7 @@ mod burst;
 mod cdp;
 mod extensions;
 mod memory;
+mod page_bare;
 mod page_cost;
 mod popup;
 mod procs;
@@ -20,11 +21,16 @@ use crate::{pack, setup};
 
 type Bench = fn() -> Result<(), String>;
 
-const BENCHES: [(&str, &str, Bench); 4] = [
+const BENCHES: [(&str, &str, Bench); 5] = [
     (
         "page",
         "1. Page cost of the extension on pages that never fire an event (issue 3.7)",
         page_cost::run,
+    ),
+    (
+        "page-bare",
+        "1b. Page cost, Chromium with nothing attached (issue 3.7)",
+        page_bare::run,
     ),
     (
         "burst",

@@ -58,8 +58,8 @@ struct Sample {
     new_processes: usize,
 }
 
-struct Fixture {
-    _a: FixtureServer,
+pub(super) struct Fixture {
+    pub(super) a: FixtureServer,
     _b: FixtureServer,
     url: String,
     /// The cross-site iframe's page, opened on its own in a second tab (see
@@ -69,7 +69,7 @@ struct Fixture {
 
 /// A shop-like page (a few hundred nodes, some script) with three iframes; nothing on it
 /// ever dispatches a `fullview:*` event.
-fn fixture() -> Result<Fixture, String> {
+pub(super) fn fixture() -> Result<Fixture, String> {
     let frame = Route::html(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>frame</title></head><body>\
          <h2>Widget</h2><p>Some embedded content.</p><ul id=\"l\"></ul>\
@@ -101,11 +101,26 @@ fn fixture() -> Result<Fixture, String> {
         b.url("/frame.html"),
         a.localhost_url("/frame.html"),
     );
+    // The same page, loading itself again `of` times, then `/done.html`: for loads driven
+    // by nothing outside the browser (page_bare.rs).
+    let looping = host.replace(
+        "</body>",
+        "<script>addEventListener('load', () => setTimeout(() => { \
+         const q = new URLSearchParams(location.search); const i = +q.get('load') + 1; \
+         const t = performance.getEntriesByType('navigation')[0].loadEventEnd.toFixed(1); \
+         location.replace((i < +q.get('of') ? '?' : '/done.html?') + `load=${i}&of=${q.get('of')}&prev=${t}`); \
+         }, 20));</script></body>",
+    );
+    a.route("/shop-loop.html", Route::html(looping));
+    a.route(
+        "/done.html",
+        Route::html("<!doctype html><title>done</title>"),
+    );
     a.route("/shop.html", Route::html(host));
     let url = a.url("/shop.html");
     let keeper = a.localhost_url("/frame.html?keeper");
     Ok(Fixture {
-        _a: a,
+        a,
         _b: b,
         url,
         keeper,

@@ -8,6 +8,29 @@ use serde_json::{json, Map, Value};
 
 use crate::browser::{LaunchOptions, FIREFOX_ADDON_ID, FIREFOX_EXTENSION_UUID};
 
+/// The flags every headless Chromium here starts with (the benchmarks that start Chromium
+/// without chromedriver use them too).
+pub const CHROMIUM_FLAGS: &[&str] = &[
+    // `--headless=new` is the real browser without a window; the old headless mode
+    // had no extension support.
+    "--headless=new",
+    // Containers run as root without user namespaces: the sandbox cannot start.
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--password-store=basic",
+    "--use-mock-keychain",
+    "--disable-client-side-phishing-detection",
+    // Branded Chrome 137+ ignores --load-extension unless this feature is off; Debian's
+    // unbranded Chromium honours it anyway, and the flag is harmless there.
+    "--disable-features=DisableLoadExtensionCommandLineSwitch,Translate,MediaRouter,OptimizationHints",
+    ];
+
 /// chromedriver capabilities for Chromium with the unpacked extension at `extension`.
 pub fn chromium(
     binary: &Path,
@@ -17,29 +40,7 @@ pub fn chromium(
     options: &LaunchOptions,
 ) -> Value {
     let (w, h) = options.window_size;
-    let mut args: Vec<String> = [
-        // `--headless=new` is the real browser without a window; the old headless mode
-        // had no extension support.
-        "--headless=new",
-        // Containers run as root without user namespaces: the sandbox cannot start.
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-quic",
-        "--no-first-run",
-        "--no-default-browser-check",
-        "--password-store=basic",
-        "--use-mock-keychain",
-        "--disable-client-side-phishing-detection",
-        // Branded Chrome 137+ ignores --load-extension unless this feature is off; Debian's
-        // unbranded Chromium honours it anyway, and the flag is harmless there.
-        "--disable-features=DisableLoadExtensionCommandLineSwitch,Translate,MediaRouter,OptimizationHints",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| s.to_string()).collect();
     args.push(format!("--window-size={w},{h}"));
     args.push(format!("--user-data-dir={}", profile.display()));
     args.push(format!("--load-extension={}", extension.display()));
