@@ -20,18 +20,14 @@ use fvi_e2e::{BrowserKind, TempDir};
 use super::extensions::{self, Variant};
 use super::page_cost::fixture;
 use super::procs;
-use super::stats::{bootstrap_ratio, load_average, median, show};
+use super::stats::{bootstrap_ratio, env_count, load_average, median, show};
 
 /// Loads before the first reading, and between the two.
 const WARM: usize = 10;
 const MEASURED: usize = 50;
 
 fn rounds() -> usize {
-    std::env::var("FVI_BARE_ROUNDS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .filter(|n| *n >= 3)
-        .unwrap_or(8)
+    env_count("FVI_BARE_ROUNDS", 3, 8)
 }
 
 /// One run's figures, ms per load.

@@ -26,7 +26,7 @@ use serde_json::{json, Value};
 use super::cdp::{metric, Cdp};
 use super::extensions::{self, Variant};
 use super::procs;
-use super::stats::{bootstrap_ratio, load_average, median, show};
+use super::stats::{bootstrap_ratio, env_count, load_average, median, show};
 
 /// Measured loads per variant, unless `FVI_PAGE_LOADS` says otherwise: 80 take about 3
 /// minutes for both browsers, but cannot resolve a 20 % difference between two added costs
@@ -34,11 +34,7 @@ use super::stats::{bootstrap_ratio, load_average, median, show};
 const LOADS: usize = 80;
 
 fn loads() -> usize {
-    std::env::var("FVI_PAGE_LOADS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .filter(|n| *n >= 10)
-        .unwrap_or(LOADS)
+    env_count("FVI_PAGE_LOADS", 10, LOADS)
 }
 const WARMUP: usize = 3;
 const HEAP_LOADS: usize = 8;

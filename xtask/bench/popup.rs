@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use fvi_core::log::{chunk_key, encode_chunk, ChunkInfo, LogMeta, CHUNK_EVENTS, META_KEY};
 use fvi_core::record::Origin;
 use fvi_core::{EventKind, EventRecord};
-use fvi_e2e::{Browser, BrowserKind};
+use fvi_e2e::{wait_until, Browser, BrowserKind};
 use serde_json::{json, Map, Value};
 
 use super::burst;
@@ -431,20 +431,13 @@ fn floor(browser: &Browser, ext_dir: &Path) -> Result<(), String> {
     let mut painted = Vec::new();
     for i in 0..OPENS {
         browser.navigate(&url)?;
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let ms = loop {
+        let ms = wait_until(Duration::from_secs(20), "popup/floor.html painted", || {
             let v = browser.execute(
                 "return window.__fviBench && window.__fviBench.firstRow;",
                 &[],
             )?;
-            if let Some(ms) = v.as_f64().filter(|ms| *ms > 0.0) {
-                break ms;
-            }
-            if Instant::now() > deadline {
-                return Err(format!("popup/floor.html not painted after 20 s: {v}"));
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
+            Ok(v.as_f64().filter(|ms| *ms > 0.0))
+        })?;
         if i > 0 {
             painted.push(ms);
         }

@@ -102,6 +102,16 @@ pub fn load_average() -> String {
         .unwrap_or_else(|| "?".into())
 }
 
+/// A count a benchmark takes from the environment (`FVI_PAGE_LOADS=400`), or `default` when
+/// the variable is unset, not a number, or below `min`.
+pub fn env_count(name: &str, min: usize, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .filter(|n| *n >= min)
+        .unwrap_or(default)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
