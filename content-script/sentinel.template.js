@@ -1,234 +1,82 @@
 // The sentinel: the only code that runs in every frame of every page, from document_start.
 //
-// It registers the eight `fullview:*` listeners and keeps what they see, and little else,
-// so a page that never fires a Fullview event pays for eight addEventListener calls (see
-// BENCHMARKS.md). On the first event it asks the background to inject the Rust engine
-// (content-script/boot.js + crates/content) into this frame, which takes the queue over.
-// Until then, events whose detail JSON says exactly are sent at once (see sendEarly).
+// It registers the eight `fullview:*` listeners and queues what they see. On a frame's first
+// event it asks the background to inject the relay (content-script/relay.js) and the Rust
+// engine (crates/content), which deliver the queue from then on. Meanwhile it sends a copy of
+// each event whose detail has a documented shape, so a tab closed a moment after its first
+// event loses nothing. Those copies are best effort: the queue keeps every event until the
+// relay or the engine has delivered it, and the background drops copies by (document, n).
 //
-// build.rs substitutes the event names (from crates/core/src/event.rs) and the protocol
-// version, and ships this file without its comments and indentation
-// (fvi_core::sentinel::minify): so every comment here stands on a line of its own, and no
-// string or regular expression holds `//` or spans lines.
-(() => {
-  "use strict";
-  const g = globalThis;
-  // about:blank frames can inherit an already-injected world; never listen twice.
-  if (g.__fviSentinel) return;
-  // What boot.js and the engine (crates/content/src/deliver.rs) read and write. A frame
-  // that never fires an event makes this object, one closure and eight listeners, and
-  // nothing else: the rest of the sentinel is made by start() on the first event.
-  const state = { queue: [], document: "", n: 0, engine: null, plain: false };
-  Object.defineProperty(g, "__fviSentinel", { value: state });
-  let next = null;
-  const onEvent = (event) => {
-    if (!state.document) state.document = crypto.randomUUID();
-    state.queue.push({
-      n: ++state.n,
-      type: event.type,
-      // High-resolution time of dispatch, ms since the epoch.
-      capturedAt: performance.timeOrigin + event.timeStamp,
-      url: location.href,
-      // Read now: Firefox shows the page's live object through Xray and the page may
-      // change it after dispatch; Chromium has already structured-cloned it.
-      detail: event.detail,
-    });
-    if (state.engine) state.engine.notify();
-    else (next || (next = start()))();
-  };
-  for (const name of /*@EVENT_NAMES@*/[]) g.addEventListener(name, onEvent, true);
-
-  // Runs once, on the frame's first event; returns what each later event before the
-  // engine runs does.
-  function start() {
-    const V = /*@PROTOCOL_VERSION@*/0;
-    // Most events per capture message: fvi_core::protocol::MAX_BATCH.
-    const BATCH = 2000;
-    // Largest detail sent before the engine runs (JSON chars): never cut by the 16 KB
-    // bound.
-    const EARLY_JSON = 2048;
-    // Looked up here, not at start: in Firefox reading `browser` builds the extension API
-    // object for the frame, which measurably cost every page that never fires an event
-    // (BENCHMARKS.md, page cost).
-    const api = g.browser || g.chrome;
-    let waking = false;
-    // Set once a detail needs the engine: later events wait for it too, to keep order.
-    let held = false;
-    let earlyScheduled = false;
-    let plainBusy = false;
-    state.plainMode = plainMode;
-
-    function wake() {
-      if (waking) return;
-      waking = true;
-      // With `document` the background ties this document to the tab the browser reports
-      // now, for captures sent as the tab closes (Firefox gives those no `sender.tab`).
-      api.runtime.sendMessage({ v: V, kind: "loadEngine", document: state.document }).then(
-        (answer) => {
-          // No engine for this frame (or it never started): send its events as JSON
-          // rather than keep them forever. boot.js does not start an engine in plain mode.
-          if (!answer || answer.kind !== "done") plainMode((answer && answer.reason) || "no engine");
-          else setTimeout(() => plainMode("the engine did not start"), 15000);
-        },
-        () => {
-          // The worker was starting or stopping; the next event or pagehide tries again.
-          waking = false;
-        },
-      );
-    }
-
-    // The detail as JSON text if JSON says it exactly, as the engine would, else
-    // undefined.
-    function exactJson(detail) {
-      let ok = true;
-      let size = 0;
-      let text;
-      try {
-        text = JSON.stringify(detail, function (key, v) {
-          const t = typeof v;
-          size += key.length + (t === "string" ? v.length : 0);
-          if (
-            !ok ||
-            size > EARLY_JSON ||
-            // toJSON (a Date), NaN
-            this[key] !== v ||
-            // A function, undefined, a symbol or a bigint is not JSON.
-            (t === "number" ? !Number.isFinite(v) || (Number.isInteger(v) && !Number.isSafeInteger(v))
-              : t === "object" ? v !== null && !Array.isArray(v) && Object.prototype.toString.call(v) !== "[object Object]"
-              : t !== "string" && t !== "boolean")
-          ) {
-            ok = false;
-            return undefined;
-          }
-          return v;
-        });
-      } catch (err) {
-        // A cycle, a throwing getter.
-        return undefined;
-      }
-      // An escaped lone surrogate: the background's JSON parser would refuse the message.
-      return ok && text.length <= EARLY_JSON && !/\\u[dD][89a-fA-F]/.test(text) ? text : undefined;
-    }
-
-    // Before the engine runs, events leave at once as JSON while JSON says their detail
-    // exactly: a tab can close a moment after its first event, and what a closing tab
-    // sends from pagehide is not reliably delivered (Firefox ESR 153 lost it in about half
-    // the runs on a loaded machine). From the first detail that needs the engine's
-    // markers on, the queue waits for the engine, so a frame's events still leave in
-    // order.
-    function scheduleEarly() {
-      if (earlyScheduled || held) return;
-      earlyScheduled = true;
-      queueMicrotask(() => {
-        earlyScheduled = false;
-        if (!state.engine && !state.plain) sendEarly();
-      });
-    }
-
-    function sendEarly() {
-      const queue = state.queue;
-      const ready = [];
-      for (const e of queue) {
-        const text = exactJson(e.detail);
-        if (text === undefined) {
-          held = true;
-          break;
-        }
-        ready.push({ ...e, detail: JSON.parse(text) });
-      }
-      if (!ready.length) return;
-      queue.splice(0, ready.length);
-      for (let i = 0; i < ready.length; i += BATCH) {
-        const events = ready.slice(i, i + BATCH);
-        api.runtime
-          .sendMessage({ v: V, kind: "capture", document: state.document, events })
-          .then((answer) => {
-            if (!answer || (answer.kind !== "stored" && answer.kind !== "paused")) throw new Error("not stored");
-          })
-          .catch(() => {
-            // The worker was stopping: back to whoever sends next (copies are dropped by
-            // (document, n)); ask for the engine again if that failed too.
-            state.queue.unshift(...events);
-            setTimeout(() => {
-              if (state.engine) state.engine.notify();
-              else if (state.plain) schedulePlain();
-              else wake();
-            }, 200);
-          });
-      }
-    }
-
-    // JSON form of a queued event, for when the Rust engine cannot run in this frame. The
-    // background bounds and marks the detail in Rust (crates/core/src/detail.rs); only
-    // what JSON.stringify cannot do at all (a cycle, a BigInt) is replaced here, keeping
-    // callId.
-    function plainEvent(e) {
-      let detail;
-      try {
-        detail = JSON.parse(JSON.stringify(e.detail === undefined ? null : e.detail));
-      } catch (err) {
-        const id = e.detail && typeof e.detail.callId === "string" ? e.detail.callId : undefined;
-        detail = { callId: id, $fvi: { $fvi: "unreadable", reason: String(err) } };
-      }
-      return { ...e, detail };
-    }
-
-    function sendPlain() {
-      const events = state.queue.splice(0, BATCH);
-      if (!events.length) return Promise.resolve();
-      return api.runtime
-        .sendMessage({ v: V, kind: "capture", document: state.document, events: events.map(plainEvent) })
-        .then((answer) => {
-          if (!answer || (answer.kind !== "stored" && answer.kind !== "paused")) throw new Error("not stored");
-        })
-        .catch(() => {
-          // Put them back in front and try again shortly (the worker may be restarting).
-          state.queue.unshift(...events);
-          return new Promise((r) => setTimeout(r, 200));
-        });
-    }
-
-    function schedulePlain() {
-      if (plainBusy) return;
-      plainBusy = true;
-      queueMicrotask(async () => {
-        while (state.queue.length) await sendPlain();
-        plainBusy = false;
-      });
-    }
-
-    function plainMode(reason) {
-      // One sender per document: never the engine and plain mode both.
-      if (state.engine || state.plain) return;
-      state.plain = true;
-      state.plainReason = reason;
-      schedulePlain();
-    }
-
-    // The frame is going away: send what has not left, now, without waiting for answers
-    // (best effort, see sendEarly). Nothing is removed: if the page lives on (back/forward
-    // cache) it is sent again the usual way and the background drops the copies.
-    // Registered only now: until its first event a frame has nothing to send, and pays
-    // for no listener beyond the eight.
-    g.addEventListener("pagehide", () => {
-      if (state.engine) {
-        state.engine.flush();
-        return;
-      }
-      for (let i = 0; i < state.queue.length; i += BATCH) {
-        const events = state.queue.slice(i, i + BATCH).map(plainEvent);
-        api.runtime
-          .sendMessage({ v: V, kind: "capture", document: state.document, events })
-          .catch(() => {});
-      }
-    }, true);
-
-    return () => {
-      if (state.plain) schedulePlain();
-      else {
-        wake();
-        scheduleEarly();
-      }
-    };
-  }
+// Every byte here is paid by every frame of every page, whether or not it ever fires an
+// event: in Chromium a document-start script's cost follows its size, not its work
+// (BENCHMARKS.md, page cost). A core test holds the shipped file to 1 KB
+// (fvi_core::sentinel::BUDGET), so the code is written short: one-letter names, no optional
+// spaces, and assignments made in passing as an extra argument that the callee ignores
+// (`m(o,k=1)` is `k=1;m(o)`, `queueMicrotask(x,d=1)` is `d=1;queueMicrotask(x)`); the comment
+// above each part says what it does. Whatever a frame needs only once it has
+// fired an event belongs in relay.js.
+//
+// build.rs substitutes the event names (from crates/core/src/event.rs, without their
+// `fullview:` prefix) and the protocol version, and ships this file without its comments and
+// indentation (fvi_core::sentinel::minify): so every comment here stands on a line of its
+// own, and no string or regular expression holds `//` or spans lines.
+(()=>{
+const g=globalThis;
+// about:blank frames can inherit an already-injected world; never listen twice.
+if(g.__fviSentinel)return;
+// What relay.js, boot.js and the engine (crates/content/src/deliver.rs) read and write:
+// `queue`, `n`, `document` (set on the first event), and `relay`, `engine`, `plain` (set by
+// them). The engine swaps `queue` for a fresh array, so it is always reached through `s`.
+const s=g.__fviSentinel={queue:[],n:0};
+// a: the extension API, looked up on the first event (in Firefox reading `browser` builds it
+// for the frame, which measurably cost pages that never fire one; BENCHMARKS.md);
+// k: the relay has been asked for; d: a send is scheduled; h: how many of the queue's events
+// have been copied (only the relay and the engine take events out of the queue); b: the
+// delay before asking again, doubled each time.
+let a,k,d,h=0,b=100;
+const m=(o)=>(a=a||g.browser||g.chrome).runtime.sendMessage({v:/*@PROTOCOL_VERSION@*/0,document:s.document,...o});
+// Whoever delivers: the engine, else the relay, else this file, in a microtask (so a burst
+// is one message).
+const go=()=>s.engine?s.engine.notify():s.relay?s.relay():d||queueMicrotask(x,d=1);
+// One listener for the eight names.
+const on=(e)=>{
+s.document=s.document||crypto.randomUUID();
+// capturedAt: the high-resolution dispatch time, ms since the epoch. detail is read now:
+// Firefox shows the page's live object through Xray, and the page may change it after
+// dispatch; Chromium has already structured-cloned it.
+s.queue.push({n:++s.n,type:e.type,capturedAt:performance.timeOrigin+e.timeStamp,url:location.href,detail:e.detail});
+go();
+};
+for(const t of /*@EVENT_NAMES@*/[])g.addEventListener("fullview:"+t,on,true);
+// Asks once for the relay and the engine, and asks again after a failed message (the worker
+// was starting or stopping) or an answer other than "done" (the frame was changing; no frame
+// the sentinel runs in refused injection in our tests), 200 ms later, then 400, 800, ...:
+// the queue waits for them. With `document`, the background ties this document to the tab
+// the browser reports now, for captures sent as the tab closes (Firefox gives those no
+// `sender.tab`). Then sends copies of the queue's leading events not yet copied that `j`
+// accepts, at most 2000 (fvi_core::protocol::MAX_BATCH), stopping at the first it does not,
+// so the background sees a frame's events in order; a failed copy is left to the relay.
+const f=()=>setTimeout(go,b*=2,k=0);
+const x=()=>{
+d=0;
+if(s.relay||s.engine)return;
+if(!k)m({kind:"loadEngine"},k=1).then((r)=>r&&r.kind=="done"||f(),f);
+const c=[];
+for(const e of s.queue.slice(h,h+2000)){
+const v=j(e);
+if(!v)break;
+c.push(v);
+}
+if(c.length)m({kind:"capture",events:c},h+=c.length).catch(()=>{});
+};
+// A copy of event e if its detail has the documented shape, which JSON says exactly and the
+// engine records the same: null, or {callId} alone with a string under 2 KB (never cut by the
+// 16 KB bound) and well formed (a lone surrogate would make the message unreadable to the
+// background's JSON parser); else undefined. The getter, if callId is one, runs once.
+const j=(e)=>{
+try{
+const v=e.detail,i=v&&v.callId;
+if(v===null||Object.keys(v)+""=="callId"&&typeof i=="string"&&i.length<2048&&i.isWellFormed())return{...e,detail:v&&{callId:i}};
+}catch(x){}
+};
 })();

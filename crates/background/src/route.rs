@@ -14,8 +14,10 @@ use fvi_core::TabNoteKind;
 
 use crate::jobs::{self, Job};
 
-/// Files injected into a frame on its first event; see content-script/boot.js.
-const ENGINE_FILES: [&str; 2] = [
+/// Files injected into a frame on its first event, in this order: the relay (delivery until
+/// the engine runs, and plain mode), then the engine's glue and content-script/boot.js.
+const ENGINE_FILES: [&str; 3] = [
+    "content-script/relay.js",
     "content-script/wasm/fvi_content.js",
     "content-script/boot.js",
 ];

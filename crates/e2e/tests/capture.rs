@@ -138,6 +138,19 @@ fn fan_out_in_firefox() {
 const SRCDOC: &str = "<script>window.dispatchEvent(new CustomEvent('fullview:callRequested', \
     { detail: { callId: 'srcdoc-parse' } }));</script><p>srcdoc</p>";
 
+/// Fires, in the frame the script runs in (or `w`, a frame's window), an event the sentinel
+/// copies at once (`{ callId }`) and one only the engine can record (`undefined` becomes a
+/// marker), so each kind of frame shows both paths: the sentinel's, and the relay and engine
+/// injected into that frame.
+fn fire_both(id: &str, w: &str) -> String {
+    format!(
+        "const w = {w}; \
+         w.dispatchEvent(new w.CustomEvent('fullview:callAccepted', {{ detail: {{ callId: '{id}' }} }})); \
+         w.dispatchEvent(new w.CustomEvent('fullview:callEnded', \
+           {{ detail: {{ callId: '{id}-engine', gone: undefined }} }}));"
+    )
+}
+
 fn iframes(kind: BrowserKind) {
     let server = FixtureServer::start([("/child.html", Route::html(page("child", "")))]).unwrap();
     let same = server.url("/child.html?same");
@@ -146,6 +159,7 @@ fn iframes(kind: BrowserKind) {
         "<iframe id=\"same\" src=\"{same}\"></iframe>\
          <iframe id=\"cross\" src=\"{cross}\"></iframe>\
          <iframe id=\"srcdoc\" srcdoc=\"{}\"></iframe>\
+         <iframe id=\"sandboxed\" sandbox=\"allow-scripts\" srcdoc=\"<p>sandboxed</p>\"></iframe>\
          <iframe id=\"blank\"></iframe>",
         SRCDOC.replace('"', "&quot;")
     );
@@ -158,7 +172,8 @@ fn iframes(kind: BrowserKind) {
             &browser,
             "return document.readyState === 'complete' && \
              [...document.querySelectorAll('iframe')].every((f) => { \
-               try { return f.id === 'cross' || f.contentDocument.readyState === 'complete'; } \
+               try { return f.id === 'cross' || f.id === 'sandboxed' || \
+                 f.contentDocument.readyState === 'complete'; } \
                catch (e) { return false; } })",
         );
         Ok(v.as_bool().unwrap_or(false).then_some(()))
@@ -166,26 +181,21 @@ fn iframes(kind: BrowserKind) {
     .unwrap();
 
     run(&browser, "fire('supportRequested', { callId: 'top' })");
-    for id in ["same", "cross", "srcdoc"] {
+    for id in ["same", "cross", "srcdoc", "sandboxed"] {
         let frame = browser.find(&format!("#{id}")).unwrap();
         browser.switch_to_frame(Some(&frame)).unwrap();
-        let script = format!(
-            "window.dispatchEvent(new CustomEvent('fullview:callAccepted', \
-             {{ detail: {{ callId: '{id}' }} }}))"
-        );
-        run(&browser, &script);
+        run(&browser, &fire_both(id, "window"));
         browser.switch_to_frame(None).unwrap();
     }
     // The about:blank frame runs no script of its own: the parent dispatches into it, with
     // the frame's own CustomEvent constructor.
     run(
         &browser,
-        "const w = document.getElementById('blank').contentWindow; \
-         w.dispatchEvent(new w.CustomEvent('fullview:callAccepted', { detail: { callId: 'blank' } }));",
+        &fire_both("blank", "document.getElementById('blank').contentWindow"),
     );
 
-    let events = stored(&browser, 6, WAIT);
-    assert_eq!(events.len(), 6, "{events:#?}");
+    let events = stored(&browser, 12, WAIT);
+    assert_eq!(events.len(), 12, "{events:#?}");
     assert_well_formed(&events);
     let tab = tab_id_of(&browser, &top);
     let find = |call: &str| -> &Value {
@@ -193,31 +203,43 @@ fn iframes(kind: BrowserKind) {
         assert_eq!(found.len(), 1, "{call}: {events:#?}");
         found[0]
     };
-    let expect = [
-        ("top", top.as_str()),
+    let mut expect = vec![
+        ("top".to_string(), top.as_str()),
+        ("srcdoc-parse".to_string(), "about:srcdoc"),
+    ];
+    for (id, url) in [
         ("same", same.as_str()),
         ("cross", cross.as_str()),
-        ("srcdoc-parse", "about:srcdoc"),
         ("srcdoc", "about:srcdoc"),
+        ("sandboxed", "about:srcdoc"),
         ("blank", "about:blank"),
-    ];
-    for (call, url) in expect {
+    ] {
+        expect.push((id.to_string(), url));
+        expect.push((format!("{id}-engine"), url));
+        // The engine ran in that frame: it marks what JSON cannot say.
+        assert_eq!(
+            find(&format!("{id}-engine"))["detail"],
+            json!({ "callId": format!("{id}-engine"), "gone": { "$fvi": "undefined" } })
+        );
+    }
+    for (call, url) in &expect {
         let e = find(call);
-        assert_eq!(e["url"], url, "{call}: {e}");
+        assert_eq!(e["url"], *url, "{call}: {e}");
         assert_eq!(e["topUrl"], top.as_str(), "{call}: {e}");
         assert_eq!(e["tabId"], tab, "{call}: {e}");
     }
     assert_eq!(find("top")["frameId"], 0);
-    // One frame id per frame: non-zero, distinct, and the srcdoc frame's two events share it.
+    // One frame id per frame: non-zero, distinct, shared by a frame's events.
     let frame_of = |call: &str| find(call)["frameId"].as_i64().unwrap();
     assert_eq!(frame_of("srcdoc-parse"), frame_of("srcdoc"));
-    let child_frames: Vec<i64> = ["same", "cross", "srcdoc", "blank"]
-        .into_iter()
-        .map(frame_of)
-        .collect();
+    let frames = ["same", "cross", "srcdoc", "sandboxed", "blank"];
+    for id in frames {
+        assert_eq!(frame_of(id), frame_of(&format!("{id}-engine")), "{id}");
+    }
+    let child_frames: Vec<i64> = frames.into_iter().map(frame_of).collect();
     assert!(child_frames.iter().all(|f| *f != 0), "{child_frames:?}");
     let distinct: HashSet<i64> = child_frames.iter().copied().collect();
-    assert_eq!(distinct.len(), 4, "frame ids {child_frames:?}");
+    assert_eq!(distinct.len(), 5, "frame ids {child_frames:?}");
 }
 
 #[test]
@@ -340,7 +362,7 @@ fn strict_csp(kind: BrowserKind) {
     // The cyclic detail tells which path delivered the frame's events.
     let cyclic = &events[4]["detail"];
     match kind {
-        // Chromium refuses to compile the engine under this CSP, so the sentinel sent the
+        // Chromium refuses to compile the engine under this CSP, so the relay sent the
         // events as JSON (plain mode): JSON.stringify cannot write a cycle, so the detail
         // keeps its callId and gets one `unreadable` marker.
         BrowserKind::Chromium => {
@@ -488,9 +510,9 @@ fn hostile_details(kind: BrowserKind) {
     assert_eq!(events.len(), 13);
     assert_eq!(events[12]["callId"], "h-after");
 
-    // The first round went partly through the sentinel (events 1-8: JSON says them
-    // exactly, sent before the engine ran) and partly through the engine (from the cycle
-    // on). With the engine running, the same events come out exactly the same.
+    // The first round went partly as JSON before the engine ran (events 1-8: JSON says
+    // them exactly; the sentinel's copies of 1-3, the relay's of the rest) and partly
+    // through the engine (from the cycle on). With the engine running, the same events come out exactly the same.
     browser.switch_to_window(&page_handle).unwrap();
     run(&browser, HOSTILE_JS);
     let events = stored(&browser, 25, WAIT);

@@ -1,0 +1,181 @@
+// The relay: the sentinel's delivery until the Rust engine runs, and instead of it where it
+// cannot. Injected by the background, with the engine's glue and boot.js after it, into a
+// frame on its first fullview:* event (crates/background/src/route.rs, ENGINE_FILES).
+//
+// It lives apart from the sentinel because only frames that fire an event need it, while the
+// sentinel's every byte is paid by every frame of every page (ARCHITECTURE.md, "Why a
+// sentinel"). It is not subject to the page's CSP: injected files never are.
+//
+// What it does, on the sentinel's state object (`__fviSentinel`):
+// - sends at once, as JSON, the events whose detail JSON says exactly (a wider set than the
+//   sentinel's own early send), until one needs the engine's markers;
+// - plain mode: sends every event as JSON where the engine cannot run (boot.js calls
+//   `plainMode` when the page's CSP forbids wasm; or the engine has not started in 15 s);
+// - on `pagehide`, sends what has not left.
+(() => {
+  "use strict";
+  const g = globalThis;
+  const state = g.__fviSentinel;
+  // Injected twice (a `loadEngine` asked again after a lost answer): one relay is enough.
+  if (!state || state.relay) return;
+  const V = /*@PROTOCOL_VERSION@*/0;
+  // Most events per capture message: fvi_core::protocol::MAX_BATCH.
+  const BATCH = 2000;
+  // Largest detail sent before the engine runs (JSON chars): never cut by the 16 KB bound.
+  const EARLY_JSON = 2048;
+  const api = g.browser || g.chrome;
+  let earlyScheduled = false;
+  let plainBusy = false;
+
+  // The detail as JSON text if JSON says it exactly, as the engine would, else undefined.
+  function exactJson(detail) {
+    let ok = true;
+    let size = 0;
+    let text;
+    try {
+      text = JSON.stringify(detail, function (key, v) {
+        const t = typeof v;
+        size += key.length + (t === "string" ? v.length : 0);
+        if (
+          !ok ||
+          size > EARLY_JSON ||
+          // toJSON (a Date), NaN
+          this[key] !== v ||
+          // A function, undefined, a symbol or a bigint is not JSON.
+          (t === "number" ? !Number.isFinite(v) || (Number.isInteger(v) && !Number.isSafeInteger(v))
+            : t === "object" ? v !== null && !Array.isArray(v) && Object.prototype.toString.call(v) !== "[object Object]"
+            : t !== "string" && t !== "boolean")
+        ) {
+          ok = false;
+          return undefined;
+        }
+        return v;
+      });
+    } catch (err) {
+      // A cycle, a throwing getter.
+      return undefined;
+    }
+    // An escaped lone surrogate: the background's JSON parser would refuse the message.
+    return ok && text.length <= EARLY_JSON && !/\\u[dD][89a-fA-F]/.test(text) ? text : undefined;
+  }
+
+  // Until the engine runs, events leave at once as JSON while JSON says their detail
+  // exactly: a tab can close a moment after its first event, and what a closing tab sends
+  // from pagehide is not reliably delivered (Firefox ESR 153 lost it in about half the runs
+  // on a loaded machine). From the first detail that needs the engine's markers on, the
+  // queue waits for the engine, so a frame's events still leave in order.
+  function scheduleEarly() {
+    if (earlyScheduled) return;
+    earlyScheduled = true;
+    queueMicrotask(() => {
+      earlyScheduled = false;
+      if (!state.engine && !state.plain) sendEarly();
+    });
+  }
+
+  function sendEarly() {
+    const queue = state.queue;
+    const ready = [];
+    for (const e of queue) {
+      const text = exactJson(e.detail);
+      if (text === undefined) break;
+      ready.push({ ...e, detail: JSON.parse(text) });
+    }
+    if (!ready.length) return;
+    queue.splice(0, ready.length);
+    for (let i = 0; i < ready.length; i += BATCH) {
+      const events = ready.slice(i, i + BATCH);
+      api.runtime
+        .sendMessage({ v: V, kind: "capture", document: state.document, events })
+        .then((answer) => {
+          if (!answer || (answer.kind !== "stored" && answer.kind !== "paused")) throw new Error("not stored");
+        })
+        .catch(() => {
+          // The worker was stopping: back to whoever sends next (copies are dropped by
+          // (document, n)).
+          state.queue.unshift(...events);
+          setTimeout(deliver, 200);
+        });
+    }
+  }
+
+  // JSON form of a queued event, for when the Rust engine cannot run in this frame. The
+  // background bounds and marks the detail in Rust (crates/core/src/detail.rs); only what
+  // JSON.stringify cannot do at all (a cycle, a BigInt) is replaced here, keeping callId.
+  function plainEvent(e) {
+    let detail;
+    try {
+      detail = JSON.parse(JSON.stringify(e.detail === undefined ? null : e.detail));
+    } catch (err) {
+      let id;
+      try {
+        id = e.detail.callId;
+      } catch (ignored) {
+        // A throwing getter: no id to keep.
+      }
+      detail = { callId: typeof id === "string" ? id : undefined, $fvi: { $fvi: "unreadable", reason: String(err) } };
+    }
+    return { ...e, detail };
+  }
+
+  function sendPlain() {
+    const events = state.queue.splice(0, BATCH);
+    if (!events.length) return Promise.resolve();
+    return api.runtime
+      .sendMessage({ v: V, kind: "capture", document: state.document, events: events.map(plainEvent) })
+      .then((answer) => {
+        if (!answer || (answer.kind !== "stored" && answer.kind !== "paused")) throw new Error("not stored");
+      })
+      .catch(() => {
+        // Put them back in front and try again shortly (the worker may be restarting).
+        state.queue.unshift(...events);
+        return new Promise((r) => setTimeout(r, 200));
+      });
+  }
+
+  function schedulePlain() {
+    if (plainBusy) return;
+    plainBusy = true;
+    queueMicrotask(async () => {
+      while (state.queue.length) await sendPlain();
+      plainBusy = false;
+    });
+  }
+
+  function plainMode(reason) {
+    // One sender per document: never the engine and plain mode both.
+    if (state.engine || state.plain) return;
+    state.plain = true;
+    state.plainReason = reason;
+    schedulePlain();
+  }
+
+  // What the sentinel calls on each event while no engine runs.
+  function deliver() {
+    if (state.engine) state.engine.notify();
+    else if (state.plain) schedulePlain();
+    else scheduleEarly();
+  }
+
+  // The frame is going away: send what has not left, now, without waiting for answers
+  // (best effort, see scheduleEarly). Nothing is removed: if the page lives on
+  // (back/forward cache) it is sent again the usual way and the background drops the
+  // copies.
+  g.addEventListener("pagehide", () => {
+    if (state.engine) {
+      state.engine.flush();
+      return;
+    }
+    for (let i = 0; i < state.queue.length; i += BATCH) {
+      const events = state.queue.slice(i, i + BATCH).map(plainEvent);
+      api.runtime.sendMessage({ v: V, kind: "capture", document: state.document, events }).catch(() => {});
+    }
+  }, true);
+
+  state.plainMode = plainMode;
+  state.relay = deliver;
+  // boot.js starts the engine next; if it has not taken over in 15 s (it failed in a way
+  // boot.js could not catch), the frame's events go as JSON rather than wait forever.
+  setTimeout(() => plainMode("the engine did not start"), 15000);
+  deliver();
+})();
