@@ -12,8 +12,8 @@
 //! in the frame then is hard to get out. Firefox stops a closing tab's `pagehide` listener
 //! after very little work (seen on Firefox ESR 153: two small messages left, building a
 //! 2000-event one was cut off), so waiting for answers before sending the next batch lost
-//! everything behind the first one. [`flush`] (called from the sentinel's `pagehide`)
-//! only resends what is waiting for a retry.
+//! everything behind the first one. [`flush`] (called from the `pagehide` listener of
+//! content-script/relay.js) only resends what is waiting for a retry.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
