@@ -147,6 +147,21 @@ pub fn run() -> Result<(), String> {
                 failed.push(format!("floor at {events} events"));
             }
         }
+        // Opt-in experiment: same-run, interleaved variants of the first screen (`variants`).
+        if events == 10_000 && result.is_ok() {
+            if let Some(rounds) = std::env::var("FVI_POPUP_VARIANTS")
+                .ok()
+                .and_then(|v| v.parse::<usize>().ok())
+            {
+                if let Err(e) = variants(&browser, &ext.path, rounds) {
+                    println!("  variants FAILED: {e}");
+                    failed.push("variants".into());
+                }
+            }
+            if std::env::var_os("FVI_POPUP_ONLY_10K").is_some() {
+                break;
+            }
+        }
     }
     if failed.is_empty() {
         Ok(())
@@ -528,5 +543,178 @@ fn exports(browser: &Browser) -> Result<(), String> {
         if m <= 1000.0 { "met" } else { "NOT met" },
         median(&on_disk)
     );
+    Ok(())
+}
+
+/// Experiment (`FVI_POPUP_VARIANTS=<rounds>`, 10,000 events only): pages of the extension
+/// opened in turn, round after round, each after the same small page (`popup/x-reset.html`)
+/// and a 400 ms pause, timed as the floor is. Variants: `popup/x-*.html` written here from
+/// the floor's markup and popup.css (an empty page with one row, the floor without its
+/// stylesheet, inline, with one row, without the detail pane, with generic font families);
+/// every `*.html` in `$FVI_POPUP_VARIANT_DIR` (that folder is copied into `popup/`); the
+/// popup itself with `FVI_POPUP_VARIANTS_POPUP=1`. `FVI_POPUP_VARIANTS_ONLY=a,b` keeps
+/// only those; `FVI_POPUP_REF=a,b` prints each variant's first row minus a's (b's) in the
+/// same round. `FVI_POPUP_ONLY_10K=1` skips the 100,000-event part.
+fn variants(browser: &Browser, ext_dir: &Path, rounds: usize) -> Result<(), String> {
+    let dir = ext_dir.join("popup");
+    let write = |name: &str, text: &str| {
+        std::fs::write(dir.join(name), text).map_err(|e| format!("writing {name}: {e}"))
+    };
+    let floor = std::fs::read_to_string(dir.join("floor.html")).map_err(|e| e.to_string())?;
+    let css = std::fs::read_to_string(dir.join("popup.css")).map_err(|e| e.to_string())?;
+    let link = "<link rel=\"stylesheet\" href=\"popup.css\">";
+    if !floor.contains(link) {
+        return Err("floor.html: no stylesheet link found".into());
+    }
+    write(
+        "x-reset.html",
+        "<!doctype html><title>reset</title><p>reset</p>",
+    )?;
+    let mut names: Vec<String> = Vec::new();
+    let mut add = |name: &str, text: &str| -> Result<(), String> {
+        write(&format!("{name}.html"), text)?;
+        names.push(name.to_string());
+        Ok(())
+    };
+    add(
+        "x-empty",
+        "<!doctype html><ul id=\"calls\"><li class=\"call\">x</li></ul>",
+    )?;
+    add("x-floor-nocss", &floor.replace(link, ""))?;
+    add("x-floor", &floor)?;
+    add(
+        "x-floor-inline",
+        &floor.replace(link, &format!("<style>{css}</style>")),
+    )?;
+    // Only the first row of the list.
+    if let (Some(a), Some(b)) = (floor.find("<li class=\"row call\""), floor.find("</ul>")) {
+        let first_end = floor[a..].find("</li>").map(|e| a + e + 5).unwrap_or(b);
+        let one = format!("{}{}", &floor[..first_end], &floor[b..]);
+        add("x-floor-1row", &one)?;
+    }
+    // No detail pane content (the selected call's timeline).
+    if let Some(a) = floor.find("<section id=\"timeline\"") {
+        let open_end = a + floor[a..].find('>').unwrap() + 1;
+        let close = open_end + floor[open_end..].find("</section>").unwrap();
+        add(
+            "x-floor-nodetail",
+            &format!("{}{}", &floor[..open_end], &floor[close..]),
+        )?;
+    }
+    // CSS: generic font families only (no fallback lookups).
+    let generic = css
+        .replace(
+            "font: 13px/1.4 system-ui, -apple-system, \"Segoe UI\", sans-serif;",
+            "font: 13px/1.4 sans-serif;",
+        )
+        .replace(
+            "font-family: ui-monospace, \"SF Mono\", Menlo, Consolas, monospace;",
+            "font-family: monospace;",
+        );
+    write("x-generic.css", &generic)?;
+    add(
+        "x-floor-genericfont",
+        &floor.replace(link, "<link rel=\"stylesheet\" href=\"x-generic.css\">"),
+    )?;
+    if let Some(extra) = std::env::var_os("FVI_POPUP_VARIANT_DIR") {
+        let extra = Path::new(&extra);
+        let mut files: Vec<_> = std::fs::read_dir(extra)
+            .map_err(|e| format!("{}: {e}", extra.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        files.sort();
+        for f in files {
+            let name = f.file_name().unwrap().to_string_lossy().to_string();
+            std::fs::copy(&f, dir.join(&name)).map_err(|e| e.to_string())?;
+            if let Some(stem) = name.strip_suffix(".html") {
+                names.push(stem.to_string());
+            }
+        }
+    }
+    if std::env::var_os("FVI_POPUP_VARIANTS_POPUP").is_some() {
+        names.push("popup".into());
+    }
+    if let Ok(only) = std::env::var("FVI_POPUP_VARIANTS_ONLY") {
+        let only: Vec<&str> = only.split(',').collect();
+        names.retain(|n| only.contains(&n.as_str()));
+    }
+    // name -> samples, per variant, in first-seen order.
+    type Series = Vec<(String, Vec<f64>)>;
+    let mut got: Vec<Series> = vec![Vec::new(); names.len()];
+    let reset = browser.extension_url("popup/x-reset.html");
+    for round in 0..rounds + 1 {
+        for k in 0..names.len() {
+            let i = (k + round) % names.len();
+            browser.navigate(&reset)?;
+            // Lets what the previous page left running (a popup's full load, the wasm's
+            // tier-up compilation) finish before the next open.
+            std::thread::sleep(Duration::from_millis(400));
+            browser.navigate(&browser.extension_url(&format!("popup/{}.html", names[i])))?;
+            let v = wait_until(Duration::from_secs(30), "variant painted", || {
+                let v = browser.execute(
+                    "const w = window.__fviBench; if (!w || !(w.firstRow > 0)) return null;\
+                     const nav = performance.getEntriesByType('navigation')[0];\
+                     const fcp = performance.getEntriesByName('first-contentful-paint')[0];\
+                     const o = { firstRow: w.firstRow, fcp: fcp ? fcp.startTime : NaN,\
+                       fetchStart: nav.fetchStart, respStart: nav.responseStart, respEnd: nav.responseEnd,\
+                       created: w.created, domInteractive: nav.domInteractive,\
+                       dcl: nav.domContentLoadedEventStart || NaN,\
+                       rowSeen: w.marks.rowSeen, frame: w.marks.frame };\
+                     for (const a of document.documentElement.attributes)\
+                       if (a.name.startsWith('data-fvi-') && a.name.endsWith('-ms'))\
+                         o[a.name.slice(9, -3)] = parseFloat(a.value);\
+                     return o;",
+                    &[],
+                )?;
+                Ok((!v.is_null()).then_some(v))
+            })?;
+            if round == 0 {
+                continue; // each page's first open: cold
+            }
+            for (key, value) in v.as_object().into_iter().flatten() {
+                let x = value.as_f64().unwrap_or(f64::NAN);
+                match got[i].iter_mut().find(|(k, _)| k == key) {
+                    Some((_, samples)) => samples.push(x),
+                    None => got[i].push((key.clone(), vec![x])),
+                }
+            }
+        }
+    }
+    // Paired: each variant's firstRow minus the reference's in the same round.
+    let refs = std::env::var("FVI_POPUP_REF").unwrap_or_default();
+    for r in refs
+        .split(',')
+        .filter_map(|r| names.iter().position(|n| n == r))
+    {
+        let first = |i: usize| -> Vec<f64> {
+            got[i]
+                .iter()
+                .find(|(k, _)| k == "firstRow")
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        let reference = first(r);
+        println!(
+            "  paired, firstRow minus {}'s in the same round (ms):",
+            names[r]
+        );
+        for (i, name) in names.iter().enumerate() {
+            let d: Vec<f64> = first(i)
+                .iter()
+                .zip(&reference)
+                .map(|(a, b)| a - b)
+                .collect();
+            println!("    {name:<24} {}", show(&d, 1));
+        }
+    }
+    println!("  variants, interleaved, after popup/x-reset.html each, {rounds} rounds (ms from navigation start):");
+    for (i, name) in names.iter().enumerate() {
+        println!("    {name}:");
+        for (key, samples) in &got[i] {
+            if samples.iter().any(|x| x.is_finite()) {
+                println!("      {key:<15} {}", show(samples, 1));
+            }
+        }
+    }
     Ok(())
 }
