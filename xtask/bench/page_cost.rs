@@ -26,7 +26,7 @@ use serde_json::{json, Value};
 use super::cdp::{metric, Cdp};
 use super::extensions::{self, Variant};
 use super::procs;
-use super::stats::{bootstrap_ratio, env_count, load_average, median, show};
+use super::stats::{bootstrap_median, bootstrap_ratio, env_count, load_average, median, show};
 
 /// Measured loads per variant, unless `FVI_PAGE_LOADS` says otherwise: 80 take about 3
 /// minutes for both browsers, but cannot resolve a 20 % difference between two added costs
@@ -376,6 +376,21 @@ fn report(kind: BrowserKind, running: &[Running]) {
             ratio(ours_p, base_p),
             d = digits
         );
+        // Where the baseline's own cost is within noise of zero the ratio says nothing;
+        // what ours costs beyond the baseline, in the measure's own unit, still does.
+        let beyond: Vec<f64> = values[2]
+            .iter()
+            .zip(&values[1])
+            .map(|(o, b)| o - b)
+            .collect();
+        if let Some((lo, hi)) = bootstrap_median(&beyond) {
+            println!(
+                "    ours minus baseline, same round: median {:+.d$} {unit}, 95% bootstrap interval \
+                 {lo:+.d$} to {hi:+.d$}",
+                median(&beyond),
+                d = digits
+            );
+        }
     }
 }
 

@@ -63,10 +63,31 @@ pub fn show(samples: &[f64], digits: usize) -> String {
 }
 
 /// A 95 % bootstrap interval for `ratio(median(a_diffs), median(b_diffs))` over paired
-/// samples (index `i` of both is one round), resampling rounds with replacement. A small
-/// deterministic generator: the same data gives the same interval.
+/// samples (index `i` of both is one round), resampling rounds with replacement.
 pub fn bootstrap_ratio(a: &[f64], b: &[f64]) -> Option<(f64, f64)> {
-    let n = a.len().min(b.len());
+    bootstrap(a.len().min(b.len()), |picks| {
+        let ma = median(&picks.iter().map(|&i| a[i]).collect::<Vec<_>>());
+        let mb = median(&picks.iter().map(|&i| b[i]).collect::<Vec<_>>());
+        // A resample where the baseline adds nothing: the ratio is unbounded.
+        if mb > 0.0 {
+            ma / mb
+        } else {
+            f64::INFINITY
+        }
+    })
+}
+
+/// A 95 % bootstrap interval for the median of `samples` (for example the same-round
+/// differences between two variants), resampling with replacement.
+pub fn bootstrap_median(samples: &[f64]) -> Option<(f64, f64)> {
+    bootstrap(samples.len(), |picks| {
+        median(&picks.iter().map(|&i| samples[i]).collect::<Vec<_>>())
+    })
+}
+
+/// The 2.5th and 97.5th percentiles of `stat` over 2000 resamples of `n` indices. A small
+/// deterministic generator: the same data gives the same interval.
+fn bootstrap(n: usize, stat: impl Fn(&[usize]) -> f64) -> Option<(f64, f64)> {
     if n < 5 {
         return None;
     }
@@ -77,20 +98,14 @@ pub fn bootstrap_ratio(a: &[f64], b: &[f64]) -> Option<(f64, f64)> {
         state ^= state << 17;
         (state % n as u64) as usize
     };
-    let mut ratios = Vec::with_capacity(2000);
-    for _ in 0..2000 {
-        let picks: Vec<usize> = (0..n).map(|_| next()).collect();
-        let ma = median(&picks.iter().map(|&i| a[i]).collect::<Vec<_>>());
-        let mb = median(&picks.iter().map(|&i| b[i]).collect::<Vec<_>>());
-        if mb > 0.0 {
-            ratios.push(ma / mb);
-        } else {
-            // A resample where the baseline adds nothing: the ratio is unbounded.
-            ratios.push(f64::INFINITY);
-        }
-    }
-    ratios.sort_by(f64::total_cmp);
-    Some((ratios[ratios.len() / 40], ratios[ratios.len() * 39 / 40]))
+    let mut values: Vec<f64> = (0..2000)
+        .map(|_| {
+            let picks: Vec<usize> = (0..n).map(|_| next()).collect();
+            stat(&picks)
+        })
+        .collect();
+    values.sort_by(f64::total_cmp);
+    Some((values[values.len() / 40], values[values.len() * 39 / 40]))
 }
 
 /// The machine's load average over the last minute (`/proc/loadavg`): other work on a
