@@ -85,18 +85,23 @@
     queue.splice(0, ready.length);
     for (let i = 0; i < ready.length; i += BATCH) {
       const events = ready.slice(i, i + BATCH);
-      api.runtime
-        .sendMessage({ v: V, kind: "capture", document: state.document, events })
-        .then((answer) => {
-          if (!answer || (answer.kind !== "stored" && answer.kind !== "paused")) throw new Error("not stored");
-        })
-        .catch(() => {
-          // The worker was stopping: back to whoever sends next (copies are dropped by
-          // (document, n)).
-          state.queue.unshift(...events);
-          setTimeout(deliver, 200);
-        });
+      capture(events).catch(() => {
+        // The worker was stopping: back to whoever sends next (copies are dropped by
+        // (document, n)).
+        state.queue.unshift(...events);
+        setTimeout(deliver, 200);
+      });
     }
+  }
+
+  // Sends one capture message; settles when the background has stored it (or capture is
+  // paused), rejects otherwise.
+  function capture(events) {
+    return api.runtime
+      .sendMessage({ v: V, kind: "capture", document: state.document, events })
+      .then((answer) => {
+        if (!answer || (answer.kind !== "stored" && answer.kind !== "paused")) throw new Error("not stored");
+      });
   }
 
   // JSON form of a queued event, for when the Rust engine cannot run in this frame. The
@@ -121,16 +126,11 @@
   function sendPlain() {
     const events = state.queue.splice(0, BATCH);
     if (!events.length) return Promise.resolve();
-    return api.runtime
-      .sendMessage({ v: V, kind: "capture", document: state.document, events: events.map(plainEvent) })
-      .then((answer) => {
-        if (!answer || (answer.kind !== "stored" && answer.kind !== "paused")) throw new Error("not stored");
-      })
-      .catch(() => {
-        // Put them back in front and try again shortly (the worker may be restarting).
-        state.queue.unshift(...events);
-        return new Promise((r) => setTimeout(r, 200));
-      });
+    return capture(events.map(plainEvent)).catch(() => {
+      // Put them back in front and try again shortly (the worker may be restarting).
+      state.queue.unshift(...events);
+      return new Promise((r) => setTimeout(r, 200));
+    });
   }
 
   function schedulePlain() {
@@ -167,8 +167,7 @@
       return;
     }
     for (let i = 0; i < state.queue.length; i += BATCH) {
-      const events = state.queue.slice(i, i + BATCH).map(plainEvent);
-      api.runtime.sendMessage({ v: V, kind: "capture", document: state.document, events }).catch(() => {});
+      capture(state.queue.slice(i, i + BATCH).map(plainEvent)).catch(() => {});
     }
   }, true);
 

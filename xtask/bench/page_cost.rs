@@ -353,13 +353,9 @@ fn report(kind: BrowserKind, running: &[Running]) {
         );
         // The same from differences within each round (the three loads of a round ran
         // back to back), which cancels drift between rounds.
-        let paired = |v: &[f64]| {
-            let diffs: Vec<f64> = v.iter().zip(&values[0]).map(|(x, n)| x - n).collect();
-            median(&diffs)
-        };
-        let (base_p, ours_p) = (paired(&values[1]), paired(&values[2]));
         let diffs =
             |v: &[f64]| -> Vec<f64> { v.iter().zip(&values[0]).map(|(x, n)| x - n).collect() };
+        let (base_p, ours_p) = (median(&diffs(&values[1])), median(&diffs(&values[2])));
         let interval = bootstrap_ratio(&diffs(&values[2]), &diffs(&values[1]))
             .filter(|_| base_p > 0.0)
             .map_or(String::new(), |(lo, hi)| {
