@@ -43,10 +43,7 @@ pub fn replay(event: EarlyEvent) {
 }
 
 fn refuse(respond: &Responder, reason: String) {
-    respond.send(&Response::Refused {
-        v: PROTOCOL_VERSION,
-        reason: reason.clone(),
-    });
+    respond.send(&Response::refused(reason.clone()));
     jobs::push(Job::Malformed(reason));
 }
 
@@ -98,14 +95,24 @@ fn on_message(message: Message, sender: MessageSender, respond: Responder) -> bo
                     Ok(()) => Response::Done {
                         v: PROTOCOL_VERSION,
                     },
-                    Err(e) => Response::Refused {
-                        v: PROTOCOL_VERSION,
-                        reason: format!("could not inject the engine: {e}"),
-                    },
+                    // The frame was changing; the sentinel asks again.
+                    Err(e) => Response::retry_later(format!("could not inject the engine: {e}")),
                 };
                 respond.send(&answer);
             });
             true
+        }
+        Request::Status { .. } => {
+            if !from_extension_page {
+                refuse(&respond, "status request from a web page".into());
+                return false;
+            }
+            // TODO(issue 10): the store's health; answered with no failures known yet.
+            respond.send(&Response::Status {
+                v: PROTOCOL_VERSION,
+                health: Default::default(),
+            });
+            false
         }
         Request::Clear { .. }
         | Request::SetPaused { .. }

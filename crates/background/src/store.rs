@@ -147,10 +147,7 @@ pub async fn run(job: Job) {
                 }
                 Err(e) => {
                     // Not stored: say so, and keep the old state, so the sender retries.
-                    respond.send(&Response::Refused {
-                        v: PROTOCOL_VERSION,
-                        reason: format!("storage failed: {e}"),
-                    });
+                    respond.send(&Response::retry_later(format!("storage failed: {e}")));
                     keep(before, tail);
                 }
             }
@@ -208,10 +205,7 @@ pub async fn run(job: Job) {
 
 /// Answers a capture `refused`, and counts it in `meta` as malformed.
 async fn refuse(mut meta: LogMeta, tail: Vec<EventRecord>, respond: &Responder, reason: String) {
-    respond.send(&Response::Refused {
-        v: PROTOCOL_VERSION,
-        reason: reason.clone(),
-    });
+    respond.send(&Response::refused(reason.clone()));
     meta.count_malformed(&reason);
     let _ = write(&meta, &[]).await;
     keep(meta, tail);

@@ -41,6 +41,8 @@ pub enum Request {
     SetKeepAcrossRestarts { v: u32, keep: bool },
     /// The popup changes the retention limit, in events.
     SetRetention { v: u32, max_events: u64 },
+    /// An extension page asks how capture is going; answered with [`Response::Status`].
+    Status { v: u32 },
 }
 
 /// One event as the content script saw it. The background adds tab, frame and seq.
@@ -82,7 +84,52 @@ pub enum Response {
     Refused {
         v: u32,
         reason: String,
+        /// True when the same request may succeed later (storage failed, the worker was
+        /// busy starting), so the sender keeps it and sends it again; false when it never
+        /// will (malformed, wrong version, wrong sender), so resending helps nobody.
+        /// Absent means false: a refusal is final unless it says otherwise.
+        #[serde(default)]
+        retry: bool,
     },
+    /// The answer to [`Request::Status`], also sent unasked to the extension's pages
+    /// whenever it changes.
+    Status {
+        v: u32,
+        health: Health,
+    },
+}
+
+/// How the background's writes are going, for the extension's pages to show.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Health {
+    /// When storage writes started failing (ms since the epoch); `None` while they work.
+    pub storage_failing_since: Option<f64>,
+    /// The browser's words for the last failed write.
+    pub last_storage_error: Option<String>,
+    /// Events refused because storage failed and not stored since: their senders hold them
+    /// and send them again.
+    pub waiting_events: u64,
+}
+
+impl Response {
+    /// A refusal that is final: the request will never be accepted as it is.
+    pub fn refused(reason: impl Into<String>) -> Response {
+        Response::Refused {
+            v: PROTOCOL_VERSION,
+            reason: reason.into(),
+            retry: false,
+        }
+    }
+
+    /// A refusal worth retrying: the same request may succeed later.
+    pub fn retry_later(reason: impl Into<String>) -> Response {
+        Response::Refused {
+            v: PROTOCOL_VERSION,
+            reason: reason.into(),
+            retry: true,
+        }
+    }
 }
 
 /// Why a message was not accepted.
@@ -200,6 +247,28 @@ mod tests {
             let err = decode(&input.to_string()).unwrap_err().to_string();
             assert!(err.starts_with(expect), "{input}: {err}");
         }
+    }
+
+    #[test]
+    fn a_refusal_is_final_unless_it_says_retry() {
+        let cases = [
+            (json!({"kind": "refused", "v": 1, "reason": "r"}), false),
+            (
+                json!({"kind": "refused", "v": 1, "reason": "r", "retry": true}),
+                true,
+            ),
+        ];
+        for (input, expect) in cases {
+            let Response::Refused { retry, .. } = serde_json::from_value(input.clone()).unwrap()
+            else {
+                panic!("not a refusal: {input}")
+            };
+            assert_eq!(retry, expect, "{input}");
+        }
+        assert_eq!(
+            serde_json::to_value(Response::retry_later("storage failed")).unwrap(),
+            json!({"kind": "refused", "v": 1, "reason": "storage failed", "retry": true})
+        );
     }
 
     #[test]
