@@ -51,6 +51,7 @@ pub fn build() -> Result<(), String> {
             copy_static(&root().join(folder), &out.join(folder))?;
             copy_tree(&stage.join(folder), &out.join(folder))?;
         }
+        copy_static(&root().join("devtools"), &out.join("devtools"))?;
         write(&out.join("content-script/sentinel.js"), SENTINEL)?;
         let manifest = manifest_for(browser)?;
         write(
@@ -137,9 +138,12 @@ pub fn walk(dir: &Path) -> Result<Vec<PathBuf>, String> {
 
 /// One source manifest, two outputs. Each browser gets only the keys it understands, so
 /// neither logs warnings and web-ext lint stays clean:
-/// - Chromium: `background.service_worker`, the `key` that fixes the extension id.
+/// - Chromium: `background.service_worker`, the `key` that fixes the extension id, the
+///   `side_panel` and its `sidePanel` permission.
 /// - Firefox: `background.scripts` (an event page; Firefox has no extension service
-///   workers), `browser_specific_settings.gecko` with the add-on id and minimum version.
+///   workers), `browser_specific_settings.gecko` with the add-on id and minimum version,
+///   and `sidebar_action`, its side panel (Firefox installs with a warning for each of
+///   Chromium's two, and web-ext lint reports the permission).
 pub fn manifest_for(browser: Browser) -> Result<Value, String> {
     let text = std::fs::read_to_string(root().join("manifest.json")).map_err(|e| e.to_string())?;
     let mut m: Value = serde_json::from_str(&text).map_err(|e| format!("manifest.json: {e}"))?;
@@ -153,10 +157,15 @@ pub fn manifest_for(browser: Browser) -> Result<Value, String> {
         Browser::Chrome => {
             background.remove("scripts");
             object.remove("browser_specific_settings");
+            object.remove("sidebar_action");
         }
         Browser::Firefox => {
             background.remove("service_worker");
             object.remove("key");
+            object.remove("side_panel");
+            if let Some(permissions) = object.get_mut("permissions").and_then(Value::as_array_mut) {
+                permissions.retain(|p| p != "sidePanel");
+            }
         }
     }
     Ok(m)

@@ -10,6 +10,7 @@ pub mod action;
 mod api;
 pub mod early;
 pub mod listener;
+pub mod panels;
 pub mod runtime;
 pub mod scripting;
 pub mod storage;

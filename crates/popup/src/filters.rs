@@ -9,8 +9,8 @@ use gloo_storage::{LocalStorage, Storage};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 
 use crate::dom;
+use crate::host::{Host, Placement};
 
-const KEY_SCOPE: &str = "fvi.filter.scope";
 const KEY_TYPE: &str = "fvi.filter.type";
 const KEY_TEXT: &str = "fvi.filter.text";
 
@@ -26,16 +26,17 @@ pub struct Filters {
 }
 
 impl Filters {
-    pub fn restore() -> Filters {
+    /// The filters as last left in this kind of host (each panel keeps its own tab scope).
+    pub fn restore(placement: &Placement) -> Filters {
         let get = |key: &str| LocalStorage::get::<String>(key).unwrap_or_default();
         Filters {
-            current_tab_only: get(KEY_SCOPE) == "current",
+            current_tab_only: placement.starts_on_this_tab(&get(placement.host.scope_key())),
             kind: EventKind::from_name(&get(KEY_TYPE)),
             text: get(KEY_TEXT),
         }
     }
 
-    pub fn save(&self) {
+    pub fn save(&self, host: Host) {
         // Storage can be unavailable (private windows, quota); the filters then last only
         // for this page, which is no reason to bother the user.
         let scope = if self.current_tab_only {
@@ -43,7 +44,7 @@ impl Filters {
         } else {
             "all"
         };
-        let _ = LocalStorage::set(KEY_SCOPE, scope);
+        let _ = LocalStorage::set(host.scope_key(), scope);
         let _ = LocalStorage::set(KEY_TYPE, self.kind.map_or("", EventKind::name));
         let _ = LocalStorage::set(KEY_TEXT, &self.text);
     }

@@ -11,6 +11,7 @@ mod dom;
 mod export;
 mod filters;
 mod format;
+mod host;
 mod import;
 mod load;
 mod model;

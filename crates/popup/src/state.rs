@@ -8,6 +8,7 @@ use fvi_core::export::{ExportFile, Stats};
 use fvi_core::EventRecord;
 
 use crate::filters::Filters;
+use crate::host::Placement;
 use crate::load::Loaded;
 use crate::model::{Data, Model, Shown};
 
@@ -52,6 +53,17 @@ impl Pane {
     pub const ALL: [Pane; 3] = [Pane::Calls, Pane::Inbound, Pane::Unassigned];
 }
 
+/// The tab a host is bound to, as the browser last reported it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TabState {
+    /// Not asked yet, or no tab is bound.
+    Unknown,
+    Open {
+        url: String,
+    },
+    Closed,
+}
+
 /// An export file opened read-only. Never written anywhere.
 pub struct Imported {
     pub name: String,
@@ -78,10 +90,16 @@ pub struct App {
     pub model: Model,
     pub shown: Shown,
     pub filters: Filters,
-    /// The tab the popup was opened over (for the "current tab" filter).
+    /// The tab "this tab" means (for the tab filter): the tab the popup was opened over, the
+    /// inspected tab, or the side panel's active tab (see `host`).
     pub current_tab: Option<i64>,
-    /// Opened as a full tab rather than as the toolbar popup.
-    pub in_tab: bool,
+    /// Where the page runs, and whether "this tab" follows the active tab.
+    pub placement: Placement,
+    /// The window the page is shown in (a side panel follows activations in it only, and
+    /// "Open side panel" opens it there).
+    pub window_id: Option<i64>,
+    /// What the browser says of `current_tab` now: open (with its URL), closed, or unknown.
+    pub tab_state: TabState,
     pub pane: Pane,
     pub selection: Selection,
     /// The live log's selection while an imported file is shown.
@@ -122,7 +140,9 @@ impl App {
             shown: Shown::empty(),
             filters: Filters::default(),
             current_tab: None,
-            in_tab: false,
+            placement: crate::host::place(None, None, None, None),
+            window_id: None,
+            tab_state: TabState::Unknown,
             pane: Pane::Calls,
             selection: Selection::default(),
             saved_selection: None,

@@ -55,9 +55,10 @@ use crate::calls_list;
 use crate::dom::{self, attr, by_id};
 use crate::filters::Filters;
 use crate::format;
+use crate::host::Host;
 use crate::import;
 use crate::load;
-use crate::state::{App, Pane, PAGE_ROWS};
+use crate::state::{App, Pane, TabState, PAGE_ROWS};
 use crate::timeline_view;
 
 /// Storage writes come in bursts while a page fires events; one reload per burst.
@@ -75,16 +76,24 @@ type Shared = Rc<RefCell<App>>;
 
 pub fn mount(app: &Shared) -> Result<(), JsValue> {
     read_location(&mut app.borrow_mut());
-    if app.borrow().in_tab {
-        if let Some(root) = dom::document().document_element() {
-            root.class_list().add_1("in-tab").ok();
-        }
-        dom::set_hidden("open-tab", true);
+    let host = app.borrow().placement.host;
+    let root_element = root();
+    attr(&root_element, "data-fvi-host", host.name());
+    if host.fills_window() {
+        root_element.class_list().add_1("in-tab").ok();
+    }
+    dom::set_hidden("open-tab", host != Host::Popup);
+    dom::set_hidden(
+        "open-side-panel",
+        !(matches!(host, Host::Popup | Host::Tab) && fvi_browser::panels::has_side_panel()),
+    );
+    if let Ok(Some(option)) = dom::document().query_selector("#filter-tab option[value=current]") {
+        dom::set_text(&option, host.this_tab_label());
     }
     Filters::install_type_options();
     {
         let mut a = app.borrow_mut();
-        a.filters = Filters::restore();
+        a.filters = Filters::restore(&a.placement);
         a.filters.write_controls();
     }
 
@@ -156,41 +165,141 @@ fn listen(id: &str, event: &str, f: impl FnMut(web_sys::Event) + 'static) -> Res
     Ok(())
 }
 
-/// `?view=tab&tab=<id>`: set by "Open in a tab", so the full view knows it is one and which
-/// tab "current tab" means.
+/// Where the page runs (`crate::host::place`): `?host=side|devtools|tab` (or the older
+/// `?view=tab` of "Open in a tab"), `?tab=<id>` to bind it to a tab, and in a real DevTools
+/// panel the inspected tab.
 fn read_location(app: &mut App) {
     let search = dom::window().location().search().unwrap_or_default();
-    let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else {
-        return;
+    let params = web_sys::UrlSearchParams::new_with_str(&search).ok();
+    let get = |key: &str| params.as_ref().and_then(|p| p.get(key));
+    app.placement = crate::host::place(
+        get("host").as_deref(),
+        get("view").as_deref(),
+        get("tab").as_deref(),
+        fvi_browser::panels::inspected_tab_id(),
+    );
+    app.current_tab = app.placement.tab;
+}
+
+thread_local! {
+    /// The browser listeners this page holds for its whole life (removed with it).
+    static HELD: RefCell<Vec<fvi_browser::ExtListener>> = const { RefCell::new(Vec::new()) };
+    /// Bumped by every change of "this tab"; an answer about an older one is dropped.
+    static TAB_GENERATION: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+fn hold(listener: fvi_browser::Result<fvi_browser::ExtListener>) {
+    match listener {
+        Ok(listener) => HELD.with(|h| h.borrow_mut().push(listener)),
+        Err(e) => status(&format!("Live updates of tabs are unavailable: {e}."), true),
+    }
+}
+
+/// Finds which tab "this tab" is, and keeps it current: the side panel follows the active
+/// tab of its window, and every host notices its tab closing or changing page.
+async fn bind_tab(app: Shared) {
+    let placement = app.borrow().placement.clone();
+    let window = fvi_browser::panels::current_window_id()
+        .await
+        .ok()
+        .flatten();
+    app.borrow_mut().window_id = window;
+    let tab = match (placement.tab, placement.host, window) {
+        (Some(tab), _, _) => Some(tab),
+        (None, Host::Popup, _) => fvi_browser::tabs::active_tab_id().await.ok().flatten(),
+        (None, Host::Side, Some(window)) => fvi_browser::panels::active_tab_of(window)
+            .await
+            .ok()
+            .flatten(),
+        _ => None,
     };
-    app.in_tab = params.get("view").as_deref() == Some("tab");
-    app.current_tab = params.get("tab").and_then(|t| t.parse().ok());
+    set_current_tab(&app, tab).await;
+    if placement.follows_active_tab {
+        let on_activated = app.clone();
+        hold(fvi_browser::panels::on_tab_activated(move |tab, window| {
+            if on_activated.borrow().window_id == Some(window) {
+                let app = on_activated.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    set_current_tab(&app, Some(tab)).await;
+                });
+            }
+        }));
+    }
+    let on_removed = app.clone();
+    hold(fvi_browser::tabs::on_removed(move |tab| {
+        if on_removed.borrow().current_tab == Some(tab) {
+            on_removed.borrow_mut().tab_state = TabState::Closed;
+            render_controls(&on_removed.borrow());
+        }
+    }));
+    let on_url = app.clone();
+    hold(fvi_browser::tabs::on_url_changed(move |tab, url| {
+        if on_url.borrow().current_tab == Some(tab) {
+            on_url.borrow_mut().tab_state = TabState::Open { url };
+            render_controls(&on_url.borrow());
+        }
+    }));
+}
+
+/// Makes `tab` "this tab", asks the browser what state it is in, and shows the result.
+async fn set_current_tab(app: &Shared, tab: Option<i64>) {
+    let generation = TAB_GENERATION.with(|g| {
+        g.set(g.get() + 1);
+        g.get()
+    });
+    let state = match tab {
+        Some(id) => match fvi_browser::panels::tab_info(id).await {
+            Ok(Some(info)) => TabState::Open {
+                url: info.url.unwrap_or_default(),
+            },
+            Ok(None) => TabState::Closed,
+            Err(_) => TabState::Unknown,
+        },
+        None => TabState::Unknown,
+    };
+    if TAB_GENERATION.with(|g| g.get()) != generation {
+        return;
+    }
+    let refilter = {
+        let mut a = app.borrow_mut();
+        let changed = a.current_tab != tab;
+        a.current_tab = tab;
+        a.tab_state = state;
+        changed && a.filters.current_tab_only && !a.loading
+    };
+    if refilter {
+        {
+            let mut a = app.borrow_mut();
+            a.refilter();
+            a.ensure_selection();
+        }
+        render_all(app);
+    } else {
+        render_controls(&app.borrow());
+    }
+}
+
+/// What the banner says about "this tab": closed, or a page the extension cannot run on.
+fn tab_banner(app: &App) -> Option<String> {
+    if !app.is_live() {
+        return None;
+    }
+    match &app.tab_state {
+        TabState::Closed if app.placement.host != Host::Popup => Some(format!(
+            "The tab this view follows (tab {}) was closed. What it recorded stays in the log.",
+            app.current_tab.map_or_else(String::new, |t| t.to_string())
+        )),
+        TabState::Open { url } => crate::host::restricted(url)
+            .map(|why| format!("Nothing can be captured on this page ({url}): {why}.")),
+        _ => None,
+    }
 }
 
 /// First load: which tab is current, then the log; a large log shows its newest chunks
 /// first, then the whole of it. `prefetch` is popup/boot.js's promise of the first reads.
 pub async fn start(app: Shared, prefetch: JsValue) {
-    if app.borrow().current_tab.is_none() && !app.borrow().in_tab {
-        // Asked alongside the load, not before it: only the "current tab" filter needs it.
-        let app = app.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            if let Ok(Some(tab)) = fvi_browser::tabs::active_tab_id().await {
-                let refilter = {
-                    let mut a = app.borrow_mut();
-                    a.current_tab = Some(tab);
-                    a.filters.current_tab_only && !a.loading
-                };
-                if refilter {
-                    {
-                        let mut a = app.borrow_mut();
-                        a.refilter();
-                        a.ensure_selection();
-                    }
-                    render_all(&app);
-                }
-            }
-        });
-    }
+    // Asked alongside the load, not before it: only the tab filter and banner need it.
+    wasm_bindgen_futures::spawn_local(bind_tab(app.clone()));
     // Storage changes meanwhile wait for the full load below.
     app.borrow_mut().loading = true;
     let t0 = dom::perf_now();
@@ -402,6 +511,13 @@ pub fn render_controls(app: &App) {
     let live = app.is_live();
     let meta = app.live.as_ref().map(|l| &l.meta);
 
+    // "This tab" is closed, or a page the extension cannot run on.
+    let banner = tab_banner(app);
+    if let Some(b) = by_id("tab-banner") {
+        dom::set_text(&b, banner.as_deref().unwrap_or(""));
+        b.set_hidden(banner.is_none());
+    }
+
     // Imported file banner.
     dom::set_hidden("imported-banner", live);
     if let (Some(imported), Some(label)) = (&app.imported, by_id("imported-label")) {
@@ -547,7 +663,7 @@ fn apply_filters(app: &Shared) {
         if filters == a.filters {
             return;
         }
-        filters.save();
+        filters.save(a.placement.host);
         filters.write_controls();
         a.filters = filters;
         a.limit = PAGE_ROWS;
@@ -576,6 +692,8 @@ fn click(app: &Shared, event: &web_sys::Event) {
     if let Some(row) = dom::closest(event, "[role=option][data-key]") {
         if let Some(key) = row.get_attribute("data-key") {
             select(app, &key, false);
+            // A narrow window shows one pane at a time: the chosen row's timeline now.
+            root().class_list().add_1("detail-open").ok();
         }
     }
 }
@@ -588,6 +706,17 @@ fn run_action(app: &Shared, action: &str, arg: &str) {
         "copy-call-id" => actions::copy_call_id(&app.borrow()),
         "copy-markdown" => actions::copy_markdown(&app.borrow()),
         "open-tab" => actions::open_in_tab(&app.borrow()),
+        // Synchronously, inside the click: both browsers open a panel only during a gesture.
+        "open-side-panel" => {
+            let window = app.borrow().window_id;
+            if let Err(e) = fvi_browser::panels::open_side_panel(window) {
+                status(&format!("Could not open the side panel: {e}."), true);
+            }
+        }
+        "back-to-list" => {
+            root().class_list().remove_1("detail-open").ok();
+            calls_list::focus_selected(&app.borrow());
+        }
         "pause" => actions::toggle_pause(app),
         "clear" => actions::ask_clear(&app.borrow()),
         "clear-cancel" => actions::cancel_clear(),

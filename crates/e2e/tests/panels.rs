@@ -1,0 +1,306 @@
+//! The inspector beside the page (issue 11), in real Chromium and Firefox: the one page in
+//! its panel hosts (`?host=side`, `?host=devtools`, crates/popup/src/host.rs), scoped to a
+//! tab, live while the page fires events, following its tab across a navigation, saying
+//! when its tab closed or cannot be captured; and the real side panel (Chromium) or
+//! sidebar (Firefox), opened by a click on "Open side panel", staying live.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{extension_eval, tab_id_of, wait_for_events};
+use fvi_e2e::{wait_until, Browser, BrowserKind, FixtureServer, Route};
+use serde_json::{json, Value};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+const FIRE_JS: &str = "window.fire = (type, detail) => \
+    window.dispatchEvent(new CustomEvent('fullview:' + type, { detail }));";
+
+fn page(title: &str) -> Route {
+    Route::html(format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title>\
+         <script>{FIRE_JS}</script></head><body><h1>{title}</h1></body></html>"
+    ))
+}
+
+fn js(browser: &Browser, script: &str) -> Value {
+    browser
+        .execute(script, &[])
+        .unwrap_or_else(|e| panic!("{script}: {e}"))
+}
+
+/// The callIds of the call rows on screen, top to bottom.
+fn rows(browser: &Browser) -> Value {
+    js(
+        browser,
+        "return [...document.querySelectorAll('#calls .call')].map(r => r.dataset.callId);",
+    )
+}
+
+fn wait_for(browser: &Browser, what: &str, probe: impl Fn(&Browser) -> Value, want: Value) {
+    let mut last = Value::Null;
+    let result = wait_until(WAIT, what, || {
+        last = probe(browser);
+        Ok((last == want).then_some(()))
+    });
+    if let Err(e) = result {
+        panic!("{e}\n  want: {want}\n  last: {last}");
+    }
+}
+
+/// Opens the inspector page as `host`, waits until its whole log is on screen; returns its
+/// window handle.
+fn open_host(browser: &Browser, query: &str) -> String {
+    let handle = browser
+        .open_extension_page(&format!("popup/popup.html{query}"))
+        .unwrap();
+    wait_until(WAIT, "the page to load its log", || {
+        let v = browser.execute(
+            "return document.documentElement.dataset.fviFullMs || null;",
+            &[],
+        )?;
+        Ok((!v.is_null()).then_some(()))
+    })
+    .unwrap();
+    handle
+}
+
+fn banner(browser: &Browser) -> Value {
+    js(
+        browser,
+        "const b = document.getElementById('tab-banner'); return b.hidden ? null : b.textContent;",
+    )
+}
+
+struct Setup {
+    browser: Browser,
+    server: FixtureServer,
+    /// Window handles of the two site tabs, and tab A's browser id.
+    tab_a: String,
+    tab_b: String,
+    id_a: i64,
+}
+
+/// Two tabs of a fixture site, each of which fired one call.
+fn two_tabs(kind: BrowserKind) -> Setup {
+    let browser = common::launch(kind);
+    let server = FixtureServer::start([("/a", page("Shop A")), ("/b", page("Shop B"))]).unwrap();
+    server.route("/a2", page("Shop A, next page"));
+    let tab_a = browser.open_tab(&server.url("/a")).unwrap();
+    js(&browser, "fire('callRequested', { callId: 'a-1' });");
+    let tab_b = browser.open_tab(&server.url("/b")).unwrap();
+    js(&browser, "fire('callRequested', { callId: 'b-1' });");
+    wait_for_events(&browser, 2, WAIT);
+    let id_a = tab_id_of(&browser, &server.url("/a"));
+    Setup {
+        browser,
+        server,
+        tab_a,
+        tab_b,
+        id_a,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// A panel bound to a tab: only its calls, live, across a navigation, and after it closes.
+
+fn scoped_panel(kind: BrowserKind, query: &str) {
+    let s = two_tabs(kind);
+    let b = &s.browser;
+    let panel = open_host(b, &query.replace("{tab}", &s.id_a.to_string()));
+    wait_for(b, "only tab A's call", rows, json!(["a-1"]));
+    assert_eq!(
+        js(b, "return document.getElementById('filter-tab').value;"),
+        "current",
+        "a panel for one tab starts scoped to it"
+    );
+
+    // Live: new calls in A appear without a reload; B's stay out.
+    js(b, "window.__sameDocument = true;");
+    b.switch_to_window(&s.tab_b).unwrap();
+    js(b, "fire('callRequested', { callId: 'b-2' });");
+    b.switch_to_window(&s.tab_a).unwrap();
+    js(b, "fire('callRequested', { callId: 'a-2' });");
+    b.switch_to_window(&panel).unwrap();
+    wait_for(b, "A's new call, live", rows, json!(["a-2", "a-1"]));
+
+    // The tab navigates to another page of the site: the panel follows it.
+    b.switch_to_window(&s.tab_a).unwrap();
+    b.webdriver().navigate(&s.server.url("/a2")).unwrap();
+    js(b, "fire('callRequested', { callId: 'a-3' });");
+    b.switch_to_window(&panel).unwrap();
+    wait_for(
+        b,
+        "the call fired after the navigation",
+        rows,
+        json!(["a-3", "a-2", "a-1"]),
+    );
+    assert_eq!(
+        js(b, "return window.__sameDocument === true;"),
+        true,
+        "the panel was not reloaded"
+    );
+    assert_eq!(banner(b), Value::Null, "no banner for an ordinary page");
+
+    // Switching to all tabs shows B's calls too.
+    js(
+        b,
+        "const s = document.getElementById('filter-tab'); s.value = 'all';\
+         s.dispatchEvent(new Event('change'));",
+    );
+    wait_for(
+        b,
+        "every tab's calls",
+        rows,
+        json!(["a-3", "a-2", "b-2", "b-1", "a-1"]),
+    );
+    js(
+        b,
+        "const s = document.getElementById('filter-tab'); s.value = 'current';\
+         s.dispatchEvent(new Event('change'));",
+    );
+    wait_for(b, "tab A again", rows, json!(["a-3", "a-2", "a-1"]));
+
+    // The tab closes: the panel says so, and keeps what it recorded.
+    b.switch_to_window(&s.tab_a).unwrap();
+    b.webdriver().close_window().unwrap();
+    b.switch_to_window(&panel).unwrap();
+    let mut said = Value::Null;
+    wait_until(WAIT, "the closed-tab banner", || {
+        said = banner(b);
+        Ok(said
+            .as_str()
+            .is_some_and(|t| t.contains("was closed"))
+            .then_some(()))
+    })
+    .unwrap_or_else(|e| panic!("{e}: {said}"));
+    assert_eq!(rows(b), json!(["a-3", "a-2", "a-1"]), "its calls stay");
+}
+
+#[test]
+fn side_panel_for_a_tab_in_chromium() {
+    scoped_panel(BrowserKind::Chromium, "?host=side&tab={tab}");
+}
+
+#[test]
+fn side_panel_for_a_tab_in_firefox() {
+    scoped_panel(BrowserKind::Firefox, "?host=side&tab={tab}");
+}
+
+#[test]
+fn devtools_panel_page_in_chromium() {
+    scoped_panel(BrowserKind::Chromium, "?host=devtools&tab={tab}");
+}
+
+#[test]
+fn devtools_panel_page_in_firefox() {
+    scoped_panel(BrowserKind::Firefox, "?host=devtools&tab={tab}");
+}
+
+// ---------------------------------------------------------------------------------------
+// A page the extension cannot run on says why.
+
+fn restricted_page(kind: BrowserKind) {
+    let s = two_tabs(kind);
+    let b = &s.browser;
+    // A browser page of each browser's own (about:blank is already open in Firefox).
+    let own = match kind {
+        BrowserKind::Chromium => "chrome://version/",
+        BrowserKind::Firefox => "about:robots",
+    };
+    b.open_tab(own).unwrap();
+    let tab = tab_id_of(b, own);
+    open_host(b, &format!("?host=side&tab={tab}"));
+    let mut said = Value::Null;
+    wait_until(WAIT, "the restricted-page banner", || {
+        said = banner(b);
+        Ok(said
+            .as_str()
+            .is_some_and(|t| t.contains(&format!("Nothing can be captured on this page ({own})")))
+            .then_some(()))
+    })
+    .unwrap_or_else(|e| panic!("{e}: {said}"));
+    let empty = js(
+        b,
+        "return document.getElementById('list-empty').textContent;",
+    );
+    assert!(
+        empty.as_str().is_some_and(|t| !t.is_empty()),
+        "the empty list says why it is empty: {empty}"
+    );
+}
+
+#[test]
+fn restricted_page_in_chromium() {
+    restricted_page(BrowserKind::Chromium);
+}
+
+#[test]
+fn restricted_page_in_firefox() {
+    restricted_page(BrowserKind::Firefox);
+}
+
+// ---------------------------------------------------------------------------------------
+// The real side panel (Chromium) or sidebar (Firefox), opened by a click, stays live.
+
+/// The DOM of the open side panel, read through `extension.getViews()` from an extension
+/// tab (both browsers list an open side panel there; ../shared/platform-notes.md).
+fn side_panel_rows(browser: &Browser) -> Value {
+    extension_eval(
+        browser,
+        "const views = (api.extension.getViews() || []).filter((w) => \
+           w.location.search.includes('host=side'));\
+         if (views.length !== 1) return { views: views.length };\
+         const d = views[0].document;\
+         if (!d.documentElement.dataset.fviFullMs) return { loading: true };\
+         return [...d.querySelectorAll('#calls .call')].map((r) => r.dataset.callId);",
+        &[],
+    )
+}
+
+fn real_side_panel(kind: BrowserKind) {
+    let s = two_tabs(kind);
+    let b = &s.browser;
+    // The popup page in a tab, over tab A: its "Open side panel" is a real click (a gesture).
+    let popup = open_host(b, "");
+    let button = b.webdriver().find("#open-side-panel").unwrap();
+    assert_eq!(
+        b.webdriver().attribute(&button, "hidden").unwrap(),
+        None,
+        "the popup offers the side panel"
+    );
+    b.webdriver().click(&button).unwrap();
+    wait_for(
+        b,
+        "the side panel, open and showing every tab's calls",
+        side_panel_rows,
+        json!(["b-1", "a-1"]),
+    );
+    // Clicking into the page and firing events: the panel stays open and live.
+    b.switch_to_window(&s.tab_a).unwrap();
+    b.webdriver()
+        .click(&b.webdriver().find("h1").unwrap())
+        .unwrap();
+    js(b, "fire('callRequested', { callId: 'a-2' });");
+    b.switch_to_window(&popup).unwrap();
+    b.switch_to_window(&s.tab_b).unwrap();
+    js(b, "fire('callRequested', { callId: 'b-2' });");
+    b.switch_to_window(&popup).unwrap();
+    wait_for(
+        b,
+        "the side panel, live",
+        side_panel_rows,
+        json!(["b-2", "a-2", "b-1", "a-1"]),
+    );
+}
+
+#[test]
+fn real_side_panel_in_chromium() {
+    real_side_panel(BrowserKind::Chromium);
+}
+
+#[test]
+fn real_side_panel_in_firefox() {
+    real_side_panel(BrowserKind::Firefox);
+}
