@@ -151,17 +151,20 @@ pub fn restricted(url: &str) -> Option<&'static str> {
 mod tests {
     use super::*;
 
+    /// (host, view, tab, inspected) in; (host, tab, follows the active tab) out.
+    type Case = (
+        Option<&'static str>,
+        Option<&'static str>,
+        Option<&'static str>,
+        Option<i64>,
+        Host,
+        Option<i64>,
+        bool,
+    );
+
     #[test]
     fn placement_from_the_location() {
-        let cases: [(
-            Option<&str>,
-            Option<&str>,
-            Option<&str>,
-            Option<i64>,
-            Host,
-            Option<i64>,
-            bool,
-        ); 8] = [
+        let cases: [Case; 8] = [
             (None, None, None, None, Host::Popup, None, false),
             (
                 None,
