@@ -1,4 +1,4 @@
-//! `cargo fvi bench [page|burst|memory|popup …]`: the benchmarks of issues 3 and 4 in real
+//! `cargo fvi bench [page|burst|memory|popup|live …]`: the benchmarks of issues 3 and 4 in real
 //! headless Chromium and Firefox, printed as figures (medians with spread, and n) for
 //! BENCHMARKS.md. Nothing here asserts a wall-clock time: a target missed is reported, not
 //! failed, because timings on a shared 2-core machine are evidence, not a test. A
@@ -7,6 +7,7 @@
 mod burst;
 mod cdp;
 mod extensions;
+mod live;
 mod memory;
 mod page_bare;
 mod page_cost;
@@ -21,7 +22,7 @@ use crate::{pack, setup};
 
 type Bench = fn() -> Result<(), String>;
 
-const BENCHES: [(&str, &str, Bench); 5] = [
+const BENCHES: [(&str, &str, Bench); 6] = [
     (
         "page",
         "1. Page cost of the extension on pages that never fire an event (issue 3.7)",
@@ -46,6 +47,11 @@ const BENCHES: [(&str, &str, Bench); 5] = [
         "popup",
         "4. Popup: first painted timeline, export, wasm size (issue 4.7)",
         popup::run,
+    ),
+    (
+        "live",
+        "5. Live side panel: dispatch to painted row, and a burst (issue 11.4)",
+        live::run,
     ),
 ];
 

@@ -52,6 +52,16 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
 }
 
+/// The `q` quantile of `samples` (0.95: the 95th percentile), NaN for none.
+pub fn percentile(samples: &[f64], q: f64) -> f64 {
+    let mut v: Vec<f64> = samples.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    quantile(&v, q)
+}
+
 /// Median of `samples` (NaN for none).
 pub fn median(samples: &[f64]) -> f64 {
     Summary::of(samples).map_or(f64::NAN, |s| s.median)

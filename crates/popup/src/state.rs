@@ -108,8 +108,8 @@ pub struct App {
     pub limit: usize,
     /// Storage keys changed since the last reload.
     pub changed: HashSet<String>,
-    /// When the oldest change not yet reloaded arrived (`performance.now()`).
-    pub changes_since: Option<f64>,
+    /// When the last reload started (`performance.now()`), for the reload throttle.
+    pub last_reload_ms: Option<f64>,
     /// A reload is running; changes meanwhile set `reload_again`.
     pub loading: bool,
     pub reload_again: bool,
@@ -148,7 +148,7 @@ impl App {
             saved_selection: None,
             limit: PAGE_ROWS,
             changed: HashSet::new(),
-            changes_since: None,
+            last_reload_ms: None,
             loading: false,
             reload_again: false,
             change_generation: 0,

@@ -61,10 +61,11 @@ use crate::load;
 use crate::state::{App, Pane, TabState, PAGE_ROWS};
 use crate::timeline_view;
 
-/// Storage writes come in bursts while a page fires events; one reload per burst.
-const RELOAD_DEBOUNCE_MS: i32 = 250;
-/// ...but a page that never stops firing still shows its events this often.
-const RELOAD_MAX_WAIT_MS: f64 = 1000.0;
+/// Storage writes come in bursts while a page fires events. The first change after a quiet
+/// spell reloads at once, so a panel beside the page shows an event as soon as it is stored
+/// (it waited 250 ms for the burst to end before, which was most of the live latency);
+/// later changes reload at most once per this gap, so a burst costs a reload every gap.
+const RELOAD_GAP_MS: f64 = 250.0;
 const SEARCH_DEBOUNCE_MS: i32 = 200;
 /// The longest the full load waits for the first screen to be painted (a hidden page
 /// paints nothing).
@@ -145,10 +146,7 @@ pub fn mount(app: &Shared) -> Result<(), JsValue> {
         let delay = {
             let mut a = on_change.borrow_mut();
             a.changed.extend(keys);
-            let now = dom::perf_now();
-            let since = *a.changes_since.get_or_insert(now);
-            let left = (since + RELOAD_MAX_WAIT_MS - now).max(0.0) as i32;
-            left.min(RELOAD_DEBOUNCE_MS)
+            reload_delay(&a)
         };
         schedule_reload(&on_change, delay);
     })
@@ -374,7 +372,7 @@ async fn reload(app: Shared) {
             return;
         }
         a.loading = true;
-        a.changes_since = None;
+        a.last_reload_ms = Some(dom::perf_now());
         let held = a.live.as_ref().map(load::Loaded::held).unwrap_or_default();
         (held, std::mem::take(&mut a.changed))
     };
@@ -429,8 +427,17 @@ async fn reload(app: Shared) {
     }
     let again = std::mem::take(&mut app.borrow_mut().reload_again);
     if again {
-        schedule_reload(&app, RELOAD_DEBOUNCE_MS);
+        let delay = reload_delay(&app.borrow());
+        schedule_reload(&app, delay);
     }
+}
+
+/// How long until the next reload may start: at once after a quiet spell, else the rest of
+/// [`RELOAD_GAP_MS`] since the last one started.
+fn reload_delay(app: &App) -> i32 {
+    app.last_reload_ms.map_or(0.0, |last| {
+        (last + RELOAD_GAP_MS - dom::perf_now()).max(0.0)
+    }) as i32
 }
 
 fn root() -> Element {
