@@ -317,11 +317,13 @@ impl WebDriver {
 
     /// A PNG of the current top-level viewport.
     pub fn screenshot(&self) -> Result<Vec<u8>, String> {
-        let v = self.raw("GET", "/screenshot", None)?;
-        let b64 = v
-            .as_str()
-            .ok_or_else(|| format!("screenshot: not a string: {v}"))?;
-        base64::decode(b64).map_err(|e| format!("screenshot: {e}"))
+        png(self.raw("GET", "/screenshot", None)?, "screenshot")
+    }
+
+    /// A PNG of one element (WebDriver "Take Element Screenshot").
+    pub fn element_screenshot(&self, element: &Element) -> Result<Vec<u8>, String> {
+        let path = format!("/element/{}/screenshot", element.id);
+        png(self.raw("GET", &path, None)?, "element screenshot")
     }
 
     pub fn set_window_rect(&self, x: i32, y: i32, width: u32, height: u32) -> Result<(), String> {
@@ -363,4 +365,12 @@ impl WebDriver {
         self.raw("POST", "/moz/context", Some(&json!({ "context": context })))
             .map(drop)
     }
+}
+
+/// A screenshot answer: the PNG, base64-encoded.
+fn png(answer: Value, what: &str) -> Result<Vec<u8>, String> {
+    let b64 = answer
+        .as_str()
+        .ok_or_else(|| format!("{what}: not a string: {answer}"))?;
+    base64::decode(b64).map_err(|e| format!("{what}: {e}"))
 }

@@ -2192,28 +2192,98 @@ fn set_firefox_dark(browser: &Browser, dark: bool) {
         .unwrap();
 }
 
-/// A browser with the realistic session in its log and the popup at 800×600 showing the
-/// view a person opens to: the two-tab call, its fan-out opened.
-fn session_for_screenshots(kind: BrowserKind, options: LaunchOptions) -> Session {
+/// One README screenshot: the page as `host`, at the size a person sees it.
+#[derive(Clone, Copy)]
+struct Shot {
+    /// File name prefix: `docs/screenshots/<name>-<browser>-<theme>.png`.
+    name: &'static str,
+    /// `?host=` of the page; the DevTools panel also gets tab A's id.
+    host: &'static str,
+    size: (u32, u32),
+}
+
+const SHOTS: [Shot; 3] = [
+    // The toolbar popup at the browsers' largest popup size.
+    Shot {
+        name: "popup",
+        host: "popup",
+        size: (800, 600),
+    },
+    // The side panel at its narrowest (Chromium's default side panel width is 320 px).
+    Shot {
+        name: "side-panel",
+        host: "side",
+        size: (320, 640),
+    },
+    // The DevTools panel docked at the bottom of a laptop-sized window.
+    Shot {
+        name: "devtools",
+        host: "devtools",
+        size: (1000, 420),
+    },
+];
+
+/// A browser with the realistic session in its log and the page as `shot.host` showing the
+/// view a person opens to: the two-tab call, its fan-out opened (in the narrow side panel,
+/// the list a person sees first).
+fn framed(kind: BrowserKind, shot: Shot) -> bool {
+    kind == BrowserKind::Firefox && shot.size.0 < 500
+}
+
+fn session_for_screenshots(kind: BrowserKind, options: LaunchOptions, shot: Shot) -> Session {
     let s = Session::start_with(kind, options);
     s.play_realistic();
     let b = &s.browser;
-    open_popup(b, "");
-    set_viewport(b, 800, 600);
-    wait_rows(b, "every call", &calls_where(|_| true));
-    open_call(b, "call-accepted-1");
-    js(
-        b,
-        "document.querySelector('#timeline .step.fanout details').open = true;\
-         document.activeElement.blur();",
-        &[],
-    );
+    let query = match shot.host {
+        "popup" => String::new(),
+        "devtools" => format!("?host=devtools&tab={}", s.tab_id(At::A)),
+        host => format!("?host={host}"),
+    };
+    if framed(kind, shot) {
+        // Firefox sizes no window below 500 CSS px (its sidebar goes narrower): the page
+        // is shown in an iframe of the shot's size in an empty extension page (the
+        // DevTools registration page, which shows nothing), and the test works inside it.
+        b.open_extension_page("devtools/devtools.html").unwrap();
+        set_viewport(b, 800, shot.size.1 + 40);
+        js(
+            b,
+            "const [url, w, h] = arguments; const f = document.createElement('iframe');\
+             f.id = 'shot'; f.src = url; f.style.cssText = `width:${w}px;height:${h}px;border:0;display:block`;\
+             document.body.replaceChildren(f);",
+            &[
+                json!(b.extension_url(&format!("popup/popup.html{query}"))),
+                json!(shot.size.0),
+                json!(shot.size.1),
+            ],
+        );
+        let frame = b.webdriver().find("#shot").unwrap();
+        b.webdriver().switch_to_frame(Some(&frame)).unwrap();
+        wait_loaded(b);
+    } else {
+        open_popup(b, &query);
+        set_viewport(b, shot.size.0, shot.size.1);
+    }
+    let want = if shot.host == "devtools" {
+        calls_where(|c| c.tabs.iter().any(|t| matches!(t, At::A | At::AFrame)))
+    } else {
+        calls_where(|_| true)
+    };
+    wait_rows(b, "every call", &want);
+    if shot.host != "side" {
+        open_call(b, "call-accepted-1");
+        js(
+            b,
+            "document.querySelector('#timeline .step.fanout details').open = true;",
+            &[],
+        );
+    }
+    js(b, "document.activeElement.blur();", &[]);
     s
 }
 
-/// Saves `docs/screenshots/popup-<browser>-<theme>.png` once the page follows `theme`;
+/// Saves `docs/screenshots/<shot>-<browser>-<theme>.png` once the page follows `theme`;
 /// returns the page background's brightness.
-fn shoot(browser: &Browser, theme: &str) -> f64 {
+fn shoot(browser: &Browser, shot: Shot, theme: &str) -> f64 {
     wait_eq(
         browser,
         &format!("prefers-color-scheme: {theme}"),
@@ -2233,43 +2303,70 @@ fn shoot(browser: &Browser, theme: &str) -> f64 {
             &[],
         )
         .unwrap();
-    let path = screenshot_path(&format!("popup-{}-{theme}.png", browser.kind().name()));
-    browser.screenshot_to(&path).unwrap();
+    let path = screenshot_path(&format!(
+        "{}-{}-{theme}.png",
+        shot.name,
+        browser.kind().name()
+    ));
+    if framed(browser.kind(), shot) {
+        let wd = browser.webdriver();
+        wd.switch_to_parent_frame().unwrap();
+        let png = wd.element_screenshot(&wd.find("#shot").unwrap()).unwrap();
+        std::fs::write(&path, png).unwrap();
+        wd.switch_to_frame(Some(&wd.find("#shot").unwrap()))
+            .unwrap();
+    } else {
+        browser.screenshot_to(&path).unwrap();
+    }
     let png = std::fs::read(&path).unwrap();
-    assert_eq!(png_size(&png), (800, 600), "{}", path.display());
+    assert_eq!(png_size(&png), shot.size, "{}", path.display());
+    // Nothing sticks out sideways at this width (a long callId or URL pushing the pane).
+    assert_eq!(
+        js(
+            browser,
+            "return document.documentElement.scrollWidth <= innerWidth;",
+            &[]
+        ),
+        true,
+        "{}: the page is wider than its window",
+        path.display()
+    );
     background_brightness(browser)
 }
 
 fn screenshots(kind: BrowserKind) {
-    let (light, dark) = match kind {
-        BrowserKind::Firefox => {
-            let s = session_for_screenshots(kind, LaunchOptions::default());
-            set_firefox_dark(&s.browser, false);
-            let light = shoot(&s.browser, "light");
-            set_firefox_dark(&s.browser, true);
-            (light, shoot(&s.browser, "dark"))
-        }
-        // Chromium has no run-time switch for the system theme: CDP's emulated
-        // prefers-color-scheme restyles the page but leaves scrollbars light, which is
-        // not what a dark system shows. So the dark shot comes from a browser started
-        // in dark mode.
-        BrowserKind::Chromium => {
-            let light = {
-                let s = session_for_screenshots(kind, LaunchOptions::default());
-                shoot(&s.browser, "light")
-            };
-            let options = LaunchOptions {
-                extra_args: vec!["--force-dark-mode".into()],
-                ..LaunchOptions::default()
-            };
-            let s = session_for_screenshots(kind, options);
-            (light, shoot(&s.browser, "dark"))
-        }
-    };
-    assert!(
-        light > 200.0 && dark < 60.0,
-        "light and dark page backgrounds: {light}, {dark}"
-    );
+    for shot in SHOTS {
+        let (light, dark) = match kind {
+            BrowserKind::Firefox => {
+                let s = session_for_screenshots(kind, LaunchOptions::default(), shot);
+                set_firefox_dark(&s.browser, false);
+                let light = shoot(&s.browser, shot, "light");
+                set_firefox_dark(&s.browser, true);
+                (light, shoot(&s.browser, shot, "dark"))
+            }
+            // Chromium has no run-time switch for the system theme: CDP's emulated
+            // prefers-color-scheme restyles the page but leaves scrollbars light, which is
+            // not what a dark system shows. So the dark shot comes from a browser started
+            // in dark mode.
+            BrowserKind::Chromium => {
+                let light = {
+                    let s = session_for_screenshots(kind, LaunchOptions::default(), shot);
+                    shoot(&s.browser, shot, "light")
+                };
+                let options = LaunchOptions {
+                    extra_args: vec!["--force-dark-mode".into()],
+                    ..LaunchOptions::default()
+                };
+                let s = session_for_screenshots(kind, options, shot);
+                (light, shoot(&s.browser, shot, "dark"))
+            }
+        };
+        assert!(
+            light > 200.0 && dark < 60.0,
+            "{}: light and dark page backgrounds: {light}, {dark}",
+            shot.name
+        );
+    }
 }
 
 #[test]

@@ -287,6 +287,8 @@ fn tab_banner(app: &App) -> Option<String> {
             "The tab this view follows (tab {}) was closed. What it recorded stays in the log.",
             app.current_tab.map_or_else(String::new, |t| t.to_string())
         )),
+        // This very page, opened as a tab and following the active tab: nothing to say.
+        TabState::Open { url } if url.starts_with(&fvi_browser::runtime::url("")) => None,
         TabState::Open { url } => crate::host::restricted(url)
             .map(|why| format!("Nothing can be captured on this page ({url}): {why}.")),
         _ => None,
