@@ -99,6 +99,16 @@ fn flood(kind: BrowserKind) {
     let browser = common::launch(kind);
     let b = &browser;
 
+    // An extension page asks how storage is going: nothing has failed.
+    let status = send_from_extension_page(b, &json!({ "kind": "status", "v": 1 }));
+    assert_eq!(
+        status,
+        json!({ "kind": "status", "v": 1, "health": {
+            "storageFailingSince": null, "lastStorageError": null, "waitingEvents": 0 } }),
+        "{}",
+        kind.name()
+    );
+
     // The popup's retention box sends this.
     let answer = send_from_extension_page(
         b,
