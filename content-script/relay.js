@@ -18,9 +18,19 @@
   const state = g.__fviSentinel;
   // Injected twice (a `loadEngine` asked again after a lost answer): one relay is enough.
   if (!state || state.relay) return;
+  // The protocol's constants, substituted from Rust at build time
+  // (fvi_core::sentinel::constants; a core test holds this file to them).
   const V = /*@PROTOCOL_VERSION@*/0;
   // Most events per capture message: fvi_core::protocol::MAX_BATCH.
-  const BATCH = 2000;
+  const BATCH = /*@MAX_BATCH@*/0;
+  const CAPTURE = /*@REQUEST_CAPTURE@*/"";
+  const STORED = /*@ANSWER_STORED@*/"";
+  const PAUSED = /*@ANSWER_PAUSED@*/"";
+  const REFUSED = /*@ANSWER_REFUSED@*/"";
+  // Back-off before sending again after a failure or a refusal that asks for a retry
+  // (storage failing may last seconds): doubles up to 5 s, back to the start on success.
+  const RETRY_MIN = 200;
+  let retryDelay = RETRY_MIN;
   // Largest detail sent before the engine runs (JSON chars): never cut by the 16 KB bound.
   const EARLY_JSON = 2048;
   const api = g.browser || g.chrome;
@@ -86,22 +96,35 @@
     for (let i = 0; i < ready.length; i += BATCH) {
       const events = ready.slice(i, i + BATCH);
       capture(events).catch(() => {
-        // The worker was stopping: back to whoever sends next (copies are dropped by
-        // (document, n)).
+        // The worker was stopping, or storage failed: back to whoever sends next (copies
+        // are dropped by (document, n)).
         state.queue.unshift(...events);
-        setTimeout(deliver, 200);
+        setTimeout(deliver, backOff());
       });
     }
   }
 
-  // Sends one capture message; settles when the background has stored it (or capture is
-  // paused), rejects otherwise.
+  // Sends one capture message. Settles when the batch is done with: stored, not stored
+  // because capture is paused, or refused for good (malformed, wrong sender: the background
+  // counts it, and the same message would be refused again). Rejects when it must be sent
+  // again: the message failed (the worker was stopping) or the refusal asks for a retry
+  // (storage failed; `retry`, fvi_core::protocol::Response::Refused).
   function capture(events) {
     return api.runtime
-      .sendMessage({ v: V, kind: "capture", document: state.document, events })
+      .sendMessage({ v: V, kind: CAPTURE, document: state.document, events })
       .then((answer) => {
-        if (!answer || (answer.kind !== "stored" && answer.kind !== "paused")) throw new Error("not stored");
+        const kind = answer && answer.kind;
+        if (kind !== STORED && kind !== PAUSED && (kind !== REFUSED || answer.retry)) {
+          throw new Error(kind === REFUSED ? answer.reason : "no answer");
+        }
+        retryDelay = RETRY_MIN;
       });
+  }
+
+  function backOff() {
+    const delay = retryDelay;
+    retryDelay = Math.min(retryDelay * 2, 5000);
+    return delay;
   }
 
   // JSON form of a queued event, for when the Rust engine cannot run in this frame. The
@@ -127,9 +150,10 @@
     const events = state.queue.splice(0, BATCH);
     if (!events.length) return Promise.resolve();
     return capture(events.map(plainEvent)).catch(() => {
-      // Put them back in front and try again shortly (the worker may be restarting).
+      // Put them back in front and try again after the back-off (the worker may be
+      // restarting, or storage failing).
       state.queue.unshift(...events);
-      return new Promise((r) => setTimeout(r, 200));
+      return new Promise((r) => setTimeout(r, backOff()));
     });
   }
 

@@ -17,9 +17,10 @@
 // fired an event belongs in relay.js.
 //
 // build.rs substitutes the event names (from crates/core/src/event.rs, without their
-// `fullview:` prefix) and the protocol version, and ships this file without its comments and
-// indentation (fvi_core::sentinel::minify): so every comment here stands on a line of its
-// own, and no string or regular expression holds `//` or spans lines.
+// `fullview:` prefix), the protocol version, MAX_BATCH and the message kinds
+// (fvi_core::sentinel::constants), and ships this file without its comments and indentation
+// (fvi_core::sentinel::minify): so every comment here stands on a line of its own, and no
+// string or regular expression holds `//` or spans lines.
 (()=>{
 const g=globalThis;
 // about:blank frames can inherit an already-injected world; never listen twice.
@@ -60,14 +61,14 @@ const f=()=>setTimeout(go,b*=2,k=0);
 const x=()=>{
 d=0;
 if(s.relay||s.engine)return;
-if(!k)m({kind:"loadEngine"},k=1).then((r)=>r&&r.kind=="done"||f(),f);
+if(!k)m({kind:/*@REQUEST_LOAD_ENGINE@*/""},k=1).then((r)=>r&&r.kind==/*@ANSWER_DONE@*/""||f(),f);
 const c=[];
-for(const e of s.queue.slice(h,h+2000)){
+for(const e of s.queue.slice(h,h+/*@MAX_BATCH@*/0)){
 const v=j(e);
 if(!v)break;
 c.push(v);
 }
-if(c.length)m({kind:"capture",events:c},h+=c.length).catch(()=>{});
+if(c.length)m({kind:/*@REQUEST_CAPTURE@*/"",events:c},h+=c.length).catch(()=>{});
 };
 // A copy of event e if its detail has the documented shape, which JSON says exactly and the
 // engine records the same: null, or {callId} alone with a string under 2 KB (never cut by the

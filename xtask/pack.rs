@@ -70,7 +70,7 @@ pub fn build() -> Result<(), String> {
 }
 
 /// Copies a source folder, leaving out templates (the generated files replace them) and
-/// substituting the protocol version into scripts.
+/// substituting the protocol's constants into scripts (`fvi_core::sentinel::substitute`).
 fn copy_static(from: &Path, to: &Path) -> Result<(), String> {
     for entry in walk(from)? {
         let rel = entry.strip_prefix(from).expect("below from");
@@ -81,8 +81,11 @@ fn copy_static(from: &Path, to: &Path) -> Result<(), String> {
         let target = to.join(rel);
         if name.ends_with(".js") {
             let text = std::fs::read_to_string(&entry).map_err(|e| e.to_string())?;
-            let version = fvi_core::protocol::PROTOCOL_VERSION.to_string();
-            write(&target, &text.replace("/*@PROTOCOL_VERSION@*/0", &version))?;
+            // The protocol's constants (version, batch size, message kinds) from Rust; a
+            // placeholder left unknown fails the build.
+            let text = fvi_core::sentinel::substitute(&text)
+                .map_err(|e| format!("{}: {e}", entry.display()))?;
+            write(&target, &text)?;
         } else {
             copy_file(&entry, &target)?;
         }

@@ -22,10 +22,10 @@ use fvi_e2e::{Browser, BrowserKind, FixtureServer, Route, FIREFOX_EXTENSION_UUID
 use serde_json::json;
 
 use super::burst;
-use super::cdp::Cdp;
 use super::extensions::PROBE_PAGE;
 use super::procs;
 use super::stats::load_average;
+use fvi_e2e::cdp::Cdp;
 
 const EVENTS: u64 = 100_000;
 /// Fired as two bursts of 50,000 (one task each), the second once the first is stored.

@@ -5,7 +5,6 @@
 //! benchmark that cannot run at all (a browser that does not start) is an error.
 
 mod burst;
-mod cdp;
 mod extensions;
 mod live;
 mod memory;

@@ -23,10 +23,10 @@ use std::time::{Duration, Instant};
 use fvi_e2e::{Browser, BrowserKind, FixtureServer, LaunchOptions, Route};
 use serde_json::{json, Value};
 
-use super::cdp::{metric, Cdp};
 use super::extensions::{self, Variant};
 use super::procs;
 use super::stats::{bootstrap_median, bootstrap_ratio, env_count, load_average, median, show};
+use fvi_e2e::cdp::{metric, Cdp};
 
 /// Measured loads per variant, unless `FVI_PAGE_LOADS` says otherwise: 80 take about 3
 /// minutes for both browsers, but cannot resolve a 20 % difference between two added costs

@@ -6,7 +6,9 @@ use serde_json::Value;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::{api, from_js, to_js, ExtListener, Result};
+use fvi_core::protocol::{Health, Request, Response, PROTOCOL_VERSION};
+
+use crate::{api, from_js, to_js, BrowserError, ExtListener, Result};
 
 /// Who sent a message, as the browser reports it (`runtime.MessageSender`).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -67,11 +69,110 @@ pub fn version() -> String {
         .unwrap_or_default()
 }
 
-/// Sends a message to the background and waits for its answer.
-pub async fn send(message: &impl serde::Serialize) -> Result<Value> {
-    let js = to_js(message)?;
+/// Sends a request to the background and decodes its answer: the one way every Rust sender
+/// (the content-script engine, the popup) talks to it.
+///
+/// An `Err` means no usable answer came: the message failed (no background, or the worker
+/// stopped before it answered, as Chromium does to an idle service worker), or what came
+/// back is not a [`Response`] of this protocol version (the error says what it was). A
+/// refusal is an `Ok`: whether to send again is the caller's decision, from its `retry`.
+pub async fn send(request: &Request) -> Result<Response> {
+    let js = to_js(request)?;
     let answer = api::call(&["runtime"], "sendMessage", &[js]).await?;
-    Ok(from_js(&answer))
+    decode_answer(from_js(&answer))
+}
+
+/// Reads the background's answer as a [`Response`] of this protocol version.
+fn decode_answer(answer: Value) -> Result<Response> {
+    let clip = |v: &Value| -> String { v.to_string().chars().take(200).collect() };
+    if answer.is_null() {
+        // Firefox resolves with `undefined` when no listener answered.
+        return Err(BrowserError("the background gave no answer".into()));
+    }
+    let response = serde_json::from_value::<Response>(answer.clone()).map_err(|e| {
+        BrowserError(format!(
+            "the background's answer is not a protocol response ({e}): {}",
+            clip(&answer)
+        ))
+    })?;
+    let v = match &response {
+        Response::Stored { v, .. }
+        | Response::Paused { v }
+        | Response::Done { v }
+        | Response::Refused { v, .. }
+        | Response::Status { v, .. } => *v,
+    };
+    if v != PROTOCOL_VERSION {
+        return Err(BrowserError(format!(
+            "the background answered in protocol version {v}, expected {PROTOCOL_VERSION}: {}",
+            clip(&answer)
+        )));
+    }
+    Ok(response)
+}
+
+/// Sends `response` unasked to the extension's own pages (the popup, a full-tab view): the
+/// background's [`Response::Status`] when its health changes. Content scripts do not get
+/// it (`runtime.sendMessage` reaches extension contexts only). With no page open the
+/// browser reports that nobody received it, which is not a failure here.
+pub async fn broadcast(response: &Response) -> Result<()> {
+    let js = to_js(response)?;
+    match api::call(&["runtime"], "sendMessage", &[js]).await {
+        Ok(_) => Ok(()),
+        // Chromium and Firefox: "Could not establish connection. Receiving end does not
+        // exist."
+        Err(e) if e.0.contains("Receiving end does not exist") => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Listens for the background's [`Response::Status`] broadcasts (see [`broadcast`]) and
+/// calls `handler` with each [`Health`]. Dropping the listener removes it.
+///
+/// An extension page's `runtime.onMessage` also receives every message content scripts send
+/// to the background, captures of up to 2,000 events included, so this reads the `kind`
+/// first and converts only status messages; it takes them only from the extension's own
+/// contexts (a content script's `sender.url` is its page), and never answers, so the
+/// background's answer to a request is the one its sender gets.
+pub fn on_status(mut handler: impl FnMut(Health) + 'static) -> Result<ExtListener> {
+    let status_kind = serde_json::to_value(Response::Status {
+        v: PROTOCOL_VERSION,
+        health: Health::default(),
+    })
+    .ok()
+    .and_then(|v| v["kind"].as_str().map(str::to_string))
+    .unwrap_or_default();
+    let closure = Closure::<dyn FnMut(JsValue, JsValue) -> JsValue>::new(
+        move |message: JsValue, sender: JsValue| {
+            let kind = js_sys::Reflect::get(&message, &"kind".into())
+                .ok()
+                .and_then(|k| k.as_string());
+            if kind.as_deref() != Some(status_kind.as_str()) {
+                return JsValue::UNDEFINED;
+            }
+            let sender: MessageSender =
+                serde_json::from_value(from_js(&sender)).unwrap_or_default();
+            let ours = sender.id.as_deref() == Some(id().as_str())
+                && sender
+                    .url
+                    .as_deref()
+                    .is_some_and(|u| u.starts_with(&url("")));
+            if !ours {
+                return JsValue::UNDEFINED;
+            }
+            // A page's own `Request::Status` has the same kind and no health: not ours to
+            // read.
+            if let Ok(Response::Status { v, health }) =
+                serde_json::from_value::<Response>(from_js(&message))
+            {
+                if v == PROTOCOL_VERSION {
+                    handler(health);
+                }
+            }
+            JsValue::UNDEFINED
+        },
+    );
+    ExtListener::add(&["runtime", "onMessage"], closure)
 }
 
 /// A message as it arrived, not yet decoded: its `kind` is read at once, the rest is kept
@@ -134,4 +235,52 @@ pub fn on_message(
 pub fn on_startup(handler: impl FnMut() + 'static) -> Result<ExtListener> {
     let closure = Closure::<dyn FnMut()>::new(handler);
     ExtListener::add(&["runtime", "onStartup"], closure)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn an_answer_is_a_response_of_this_version_or_a_clear_error() {
+        let cases: [(Value, std::result::Result<Response, &str>); 7] = [
+            (
+                json!({"kind": "stored", "v": 1, "stored": 2, "duplicates": 0}),
+                Ok(Response::Stored {
+                    v: 1,
+                    stored: 2,
+                    duplicates: 0,
+                }),
+            ),
+            (
+                json!({"kind": "refused", "v": 1, "reason": "storage failed", "retry": true}),
+                Ok(Response::retry_later("storage failed")),
+            ),
+            (
+                json!({"kind": "refused", "v": 1, "reason": "malformed"}),
+                Ok(Response::refused("malformed")),
+            ),
+            (Value::Null, Err("the background gave no answer")),
+            (
+                json!({"kind": "stored", "v": 1}),
+                Err("the background's answer is not a protocol response (missing field"),
+            ),
+            (
+                json!("ok"),
+                Err("the background's answer is not a protocol response"),
+            ),
+            (
+                json!({"kind": "done", "v": 2}),
+                Err("the background answered in protocol version 2, expected 1"),
+            ),
+        ];
+        for (answer, expect) in cases {
+            match (decode_answer(answer.clone()), expect) {
+                (Ok(got), Ok(want)) => assert_eq!(got, want, "{answer}"),
+                (Err(e), Err(want)) => assert!(e.0.starts_with(want), "{answer}: {e}"),
+                (got, want) => panic!("{answer}: got {got:?}, expected {want:?}"),
+            }
+        }
+    }
 }

@@ -3,9 +3,11 @@
 //!
 //! The background may be stopped at any moment (Chromium stops an idle service worker
 //! after about 30 s; Firefox suspends its event page), and a message sent while it stops
-//! fails. So a batch is only dropped from here on a `stored` (or `paused`) answer, and a
-//! failure is retried with back-off. The background drops duplicates by `(document, n)`,
-//! in whatever order they arrive.
+//! fails, and a write to `storage.local` may fail for seconds. So a batch is only dropped
+//! from here on a `stored` (or `paused`) answer, or on a refusal the background marks final
+//! (and counts); a failed message, and a refusal that asks for a retry (storage failed), are
+//! retried with back-off. The background drops duplicates by `(document, n)`, in whatever
+//! order they arrive.
 //!
 //! Every batch leaves the frame in the microtask after its events fired, without waiting
 //! for earlier batches' answers: a tab can close a moment after a burst, and what is still
@@ -148,23 +150,44 @@ fn poll_once(task: Pin<&mut impl Future<Output = ()>>) -> Poll<()> {
     task.poll(&mut Context::from_waker(Waker::noop()))
 }
 
-/// Sends one batch until the background answers for it.
+/// What to do with a batch after one attempt to send it.
+#[derive(Debug, PartialEq)]
+enum Outcome {
+    /// Stored (or already), or deliberately not stored while capture is paused: forget it.
+    Done,
+    /// Refused for good (malformed, wrong version, wrong sender): the background counted
+    /// it, and the same message would be refused again, so resending helps nobody.
+    Refused,
+    /// The message failed (the worker stopped mid-flight or is starting), the answer did
+    /// not decode, or the refusal asks for a retry (storage failed): keep it and send it
+    /// again after the back-off.
+    Retry,
+}
+
+fn outcome(answer: &fvi_browser::Result<Response>) -> Outcome {
+    match answer {
+        Ok(Response::Stored { .. } | Response::Paused { .. }) => Outcome::Done,
+        Ok(Response::Refused { retry: false, .. }) => Outcome::Refused,
+        // `Done` or `Status` answer no capture: a background that said so stored nothing
+        // we know of, so the batch stays.
+        Ok(
+            Response::Refused { retry: true, .. } | Response::Done { .. } | Response::Status { .. },
+        )
+        | Err(_) => Outcome::Retry,
+    }
+}
+
+/// Sends one batch until the background is done with it (see [`Outcome`]).
 async fn deliver(engine: Rc<RefCell<Engine>>, id: u64, request: Rc<Request>) {
     let mut delay_ms = 50;
     loop {
-        let answer = fvi_browser::runtime::send(&*request).await;
-        match answer.map(serde_json::from_value::<Response>) {
-            // Stored, or deliberately not stored while capture is paused. Refused means
-            // the background will never take this batch (for example a malformed event we
-            // built); resending it forever would help nobody.
-            Ok(Ok(
-                Response::Stored { .. } | Response::Paused { .. } | Response::Refused { .. },
-            )) => {
+        let answer = fvi_browser::runtime::send(&request).await;
+        match outcome(&answer) {
+            Outcome::Done | Outcome::Refused => {
                 engine.borrow_mut().unacked.remove(&id);
                 return;
             }
-            // The worker stopped mid-flight or is starting: wait, then send again.
-            _ => {
+            Outcome::Retry => {
                 set_waiting(&engine, id, true);
                 sleep(delay_ms).await;
                 set_waiting(&engine, id, false);
@@ -196,7 +219,7 @@ fn flush() {
         .collect();
     for request in waiting {
         start(async move {
-            let _ = fvi_browser::runtime::send(&*request).await;
+            let _ = fvi_browser::runtime::send(&request).await;
         });
     }
 }
@@ -208,4 +231,43 @@ async fn sleep(ms: i32) {
         }
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fvi_browser::BrowserError;
+
+    #[test]
+    fn only_stored_paused_and_final_refusals_end_a_batch() {
+        let v = PROTOCOL_VERSION;
+        let cases = [
+            (
+                Ok(Response::Stored {
+                    v,
+                    stored: 3,
+                    duplicates: 1,
+                }),
+                Outcome::Done,
+            ),
+            (Ok(Response::Paused { v }), Outcome::Done),
+            (Ok(Response::refused("malformed message")), Outcome::Refused),
+            (Ok(Response::retry_later("storage failed")), Outcome::Retry),
+            (Ok(Response::Done { v }), Outcome::Retry),
+            (
+                Ok(Response::Status {
+                    v,
+                    health: Default::default(),
+                }),
+                Outcome::Retry,
+            ),
+            (
+                Err(BrowserError("The message port closed".into())),
+                Outcome::Retry,
+            ),
+        ];
+        for (answer, expect) in cases {
+            assert_eq!(outcome(&answer), expect, "{answer:?}");
+        }
+    }
 }

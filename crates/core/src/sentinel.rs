@@ -1,5 +1,7 @@
 //! Turns `content-script/sentinel.template.js` into the shipped `sentinel.js`: substitutes
-//! the event names and protocol version, and strips comments and indentation.
+//! the event names and the protocol's constants, and strips comments and indentation. Also
+//! substitutes the same constants into the other shipped scripts (`relay.js`), so the JS
+//! senders and the Rust protocol cannot drift ([`substitute`]).
 //!
 //! The sentinel runs in every frame of every page, and in Chromium its per-frame cost follows
 //! its size (BENCHMARKS.md, page cost), so the shipped file holds code only, and no more of
@@ -23,6 +25,89 @@ pub const PREFIX: &str = "fullview:";
 pub const BUDGET: usize = 1280;
 /// Marks where the protocol version goes.
 pub const PROTOCOL_VERSION: &str = "/*@PROTOCOL_VERSION@*/0";
+/// What starts every placeholder; none may be left in a shipped script.
+pub const PLACEHOLDER_START: &str = "/*@";
+
+/// Every placeholder a shipped script may hold, with what replaces it. A placeholder is
+/// `/*@NAME@*/` followed by a literal of the value's type (`0`, `""`, `[]`), so the template
+/// stays valid JavaScript and keeps its size roughly. The kinds come from serialising the
+/// protocol's own types, so a renamed variant changes the scripts too.
+pub fn constants() -> Vec<(&'static str, String)> {
+    use crate::protocol::{self, Request, Response, MAX_BATCH, PROTOCOL_VERSION as V};
+    /// The `kind` serde writes for a message, as a JS string literal.
+    fn kind(value: serde_json::Value) -> String {
+        value["kind"].to_string()
+    }
+    let request = |r: Request| kind(serde_json::to_value(r).expect("requests serialise"));
+    let response = |r: Response| kind(serde_json::to_value(r).expect("responses serialise"));
+    vec![
+        (EVENT_NAMES, event_names()),
+        (PROTOCOL_VERSION, V.to_string()),
+        ("/*@MAX_BATCH@*/0", MAX_BATCH.to_string()),
+        (
+            "/*@REQUEST_CAPTURE@*/\"\"",
+            request(Request::Capture {
+                v: V,
+                document: String::new(),
+                events: Vec::new(),
+            }),
+        ),
+        (
+            "/*@REQUEST_LOAD_ENGINE@*/\"\"",
+            request(Request::LoadEngine {
+                v: V,
+                document: None,
+            }),
+        ),
+        (
+            "/*@ANSWER_STORED@*/\"\"",
+            response(Response::Stored {
+                v: V,
+                stored: 0,
+                duplicates: 0,
+            }),
+        ),
+        (
+            "/*@ANSWER_PAUSED@*/\"\"",
+            response(Response::Paused { v: V }),
+        ),
+        ("/*@ANSWER_DONE@*/\"\"", response(Response::Done { v: V })),
+        (
+            "/*@ANSWER_REFUSED@*/\"\"",
+            response(protocol::Response::refused("")),
+        ),
+    ]
+}
+
+/// Replaces every placeholder of [`constants`] in `js`, or says which one it does not know
+/// (a typo, a placeholder without its literal): a script shipped with a placeholder left in
+/// would send version 0 or batches of 0 events.
+pub fn substitute(js: &str) -> Result<String, String> {
+    let mut out = js.to_string();
+    for (placeholder, value) in constants() {
+        out = out.replace(placeholder, &value);
+    }
+    match out.find(PLACEHOLDER_START) {
+        None => Ok(out),
+        Some(at) => {
+            let line = out[..at].lines().count().max(1);
+            let rest: String = out[at..].chars().take(60).collect();
+            Err(format!(
+                "line {line}: unknown placeholder (fvi_core::sentinel::constants lists the \
+                 known ones, each followed by its literal): {rest}"
+            ))
+        }
+    }
+}
+
+/// The event names without [`PREFIX`], as a JSON array.
+fn event_names() -> String {
+    let names: Vec<&str> = EventKind::ALL
+        .iter()
+        .map(|k| k.name().strip_prefix(PREFIX).unwrap_or(k.name()))
+        .collect();
+    serde_json::to_string(&names).expect("names serialise")
+}
 
 /// The shipped sentinel from its template, or why the template cannot be shipped.
 pub fn generate(template: &str) -> Result<String, String> {
@@ -33,19 +118,13 @@ pub fn generate(template: &str) -> Result<String, String> {
             ));
         }
     }
-    let names = EventKind::ALL
+    if let Some(k) = EventKind::ALL
         .iter()
-        .map(|k| {
-            k.name()
-                .strip_prefix(PREFIX)
-                .ok_or_else(|| format!("event name {} lacks the {PREFIX} prefix", k.name()))
-        })
-        .collect::<Result<Vec<&str>, String>>()?;
-    let names = serde_json::to_string(&names).expect("names serialise");
-    let substituted = template.replace(EVENT_NAMES, &names).replace(
-        PROTOCOL_VERSION,
-        &crate::protocol::PROTOCOL_VERSION.to_string(),
-    );
+        .find(|k| !k.name().starts_with(PREFIX))
+    {
+        return Err(format!("event name {} lacks the {PREFIX} prefix", k.name()));
+    }
+    let substituted = substitute(template)?;
     // No "generated" header: every byte is paid by every frame.
     minify(&substituted)
 }
@@ -77,6 +156,7 @@ mod tests {
     use super::*;
 
     const TEMPLATE: &str = include_str!("../../../content-script/sentinel.template.js");
+    const RELAY: &str = include_str!("../../../content-script/relay.js");
 
     #[test]
     fn strips_comment_lines_blank_lines_and_indentation() {
@@ -121,6 +201,16 @@ mod tests {
         assert!(code.contains(&format!("[{}]", names.join(","))), "{code}");
         assert!(code.contains(&format!("\"{PREFIX}\"+t")), "{code}");
         assert!(code.contains(&format!("{{v:{},", crate::protocol::PROTOCOL_VERSION)));
+        // The message kinds and the batch size come from Rust too.
+        for placeholder in [
+            "/*@MAX_BATCH@*/0",
+            "/*@REQUEST_CAPTURE@*/\"\"",
+            "/*@REQUEST_LOAD_ENGINE@*/\"\"",
+            "/*@ANSWER_DONE@*/\"\"",
+        ] {
+            assert_eq!(TEMPLATE.matches(placeholder).count(), 1, "{placeholder}");
+        }
+        assert!(code.contains("{kind:\"capture\",events:c}"), "{code}");
     }
 
     #[test]
@@ -137,5 +227,84 @@ mod tests {
     #[test]
     fn a_template_without_its_placeholders_is_refused() {
         assert!(generate("(() => {})();\n").is_err());
+    }
+
+    #[test]
+    fn the_constants_are_the_protocols_own() {
+        let expect = [
+            (PROTOCOL_VERSION, "1"),
+            ("/*@MAX_BATCH@*/0", "2000"),
+            ("/*@REQUEST_CAPTURE@*/\"\"", "\"capture\""),
+            ("/*@REQUEST_LOAD_ENGINE@*/\"\"", "\"loadEngine\""),
+            ("/*@ANSWER_STORED@*/\"\"", "\"stored\""),
+            ("/*@ANSWER_PAUSED@*/\"\"", "\"paused\""),
+            ("/*@ANSWER_DONE@*/\"\"", "\"done\""),
+            ("/*@ANSWER_REFUSED@*/\"\"", "\"refused\""),
+        ];
+        let constants = constants();
+        for (placeholder, value) in expect {
+            let found = constants.iter().find(|(p, _)| *p == placeholder);
+            assert_eq!(found.map(|(_, v)| v.as_str()), Some(value), "{placeholder}");
+        }
+    }
+
+    #[test]
+    fn substitutes_known_placeholders_and_refuses_any_other() {
+        let cases: [(&str, Result<&str, &str>); 5] = [
+            (
+                "const V = /*@PROTOCOL_VERSION@*/0, B = /*@MAX_BATCH@*/0;",
+                Ok("const V = 1, B = 2000;"),
+            ),
+            (
+                "if (a.kind === /*@ANSWER_STORED@*/\"\") f();",
+                Ok("if (a.kind === \"stored\") f();"),
+            ),
+            // A typo, and a placeholder without its literal.
+            (
+                "x\nconst B = /*@MAX_BACTH@*/0;",
+                Err("line 2: unknown placeholder"),
+            ),
+            (
+                "const V = /*@PROTOCOL_VERSION@*/1;",
+                Err("line 1: unknown placeholder"),
+            ),
+            (
+                "const S = /*@ANSWER_STORED@*/0;",
+                Err("line 1: unknown placeholder"),
+            ),
+        ];
+        for (input, expect) in cases {
+            match (substitute(input), expect) {
+                (Ok(out), Ok(want)) => assert_eq!(out, want, "{input}"),
+                (Err(e), Err(want)) => assert!(e.starts_with(want), "{input}: {e}"),
+                (got, want) => panic!("{input}: got {got:?}, expected {want:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_relay_takes_its_constants_from_rust() {
+        let shipped = substitute(RELAY).unwrap();
+        assert!(!shipped.contains(PLACEHOLDER_START));
+        // The relay names none of them itself: each comes through its placeholder.
+        for placeholder in [
+            PROTOCOL_VERSION,
+            "/*@MAX_BATCH@*/0",
+            "/*@REQUEST_CAPTURE@*/\"\"",
+            "/*@ANSWER_STORED@*/\"\"",
+            "/*@ANSWER_PAUSED@*/\"\"",
+            "/*@ANSWER_REFUSED@*/\"\"",
+        ] {
+            assert_eq!(RELAY.matches(placeholder).count(), 1, "{placeholder}");
+        }
+        for literal in [
+            "2000",
+            "\"stored\"",
+            "\"paused\"",
+            "\"refused\"",
+            "\"capture\"",
+        ] {
+            assert!(!RELAY.contains(literal), "relay.js spells {literal} itself");
+        }
     }
 }

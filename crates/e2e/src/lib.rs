@@ -17,6 +17,7 @@
 mod base64;
 pub mod browser;
 mod capabilities;
+pub mod cdp;
 pub use capabilities::CHROMIUM_FLAGS;
 mod downloads;
 mod driver;

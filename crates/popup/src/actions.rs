@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use fvi_core::markdown::call_markdown;
-use fvi_core::protocol::{Request, PROTOCOL_VERSION};
+use fvi_core::protocol::{Request, Response, PROTOCOL_VERSION};
 use fvi_core::timeline;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -18,20 +18,39 @@ use crate::format;
 use crate::state::App;
 use crate::view::{self, status};
 
-/// Sends a command to the background and turns its answer into a result.
+/// Sends a command to the background and turns its answer into a result: `Ok` only on
+/// `done`, which the background answers once the command's write succeeded. Otherwise the
+/// reason, in words for the status line, and the control stays as it was.
 async fn command(request: Request) -> Result<(), String> {
-    let answer = fvi_browser::runtime::send(&request)
-        .await
-        .map_err(|e| e.to_string())?;
-    match answer.get("kind").and_then(|k| k.as_str()) {
-        Some("done") => Ok(()),
-        Some("refused") => Err(answer
-            .get("reason")
-            .and_then(|r| r.as_str())
-            .unwrap_or("refused")
-            .to_string()),
-        _ => Err("the background did not answer".into()),
+    match fvi_browser::runtime::send(&request).await {
+        Ok(answer) => command_result(answer),
+        Err(e) => Err(e.to_string()),
     }
+}
+
+fn command_result(answer: Response) -> Result<(), String> {
+    match answer {
+        Response::Done { .. } => Ok(()),
+        Response::Refused {
+            reason,
+            retry: true,
+            ..
+        } => Err(format!(
+            "{reason}; nothing was changed, try again in a moment"
+        )),
+        Response::Refused { reason, .. } => Err(format!("{reason}; nothing was changed")),
+        other => Err(format!(
+            "the background answered {:?} instead of done",
+            kind_of(&other)
+        )),
+    }
+}
+
+fn kind_of(answer: &Response) -> String {
+    serde_json::to_value(answer)
+        .ok()
+        .and_then(|v| v["kind"].as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 pub fn toggle_pause(app: &Rc<RefCell<App>>) {
@@ -159,6 +178,7 @@ pub fn set_retention(app: &Rc<RefCell<App>>) {
         return;
     }
     let max_events = value as u64;
+    let app = app.clone();
     wasm_bindgen_futures::spawn_local(async move {
         match command(Request::SetRetention {
             v: PROTOCOL_VERSION,
@@ -173,7 +193,13 @@ pub fn set_retention(app: &Rc<RefCell<App>>) {
                 ),
                 false,
             ),
-            Err(e) => status(&format!("Could not change the limit: {e}."), true),
+            Err(e) => {
+                // Back to the limit that still applies.
+                if let Some(live) = app.borrow().live.as_ref() {
+                    input.set_value(&live.meta.max_events.to_string());
+                }
+                status(&format!("Could not change the limit: {e}."), true);
+            }
         }
     });
 }
@@ -356,4 +382,37 @@ fn copy_fallback(text: &str) -> bool {
         .unwrap_or(false);
     area.remove();
     copied
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_command_succeeds_only_when_done() {
+        let v = PROTOCOL_VERSION;
+        let cases = [
+            (Response::Done { v }, Ok(())),
+            (
+                Response::retry_later("storage failed: quota"),
+                Err("storage failed: quota; nothing was changed, try again in a moment"),
+            ),
+            (
+                Response::refused("command from a web page"),
+                Err("command from a web page; nothing was changed"),
+            ),
+            (
+                Response::Paused { v },
+                Err("the background answered \"paused\" instead of done"),
+            ),
+        ];
+        for (answer, expect) in cases {
+            let expect: Result<(), &str> = expect;
+            assert_eq!(
+                command_result(answer.clone()),
+                expect.map_err(str::to_string),
+                "{answer:?}"
+            );
+        }
+    }
 }

@@ -4,7 +4,9 @@
 
 use std::collections::HashSet;
 
+use fvi_browser::ExtListener;
 use fvi_core::export::{ExportFile, Stats};
+use fvi_core::protocol::Health;
 use fvi_core::EventRecord;
 
 use crate::filters::Filters;
@@ -128,6 +130,11 @@ pub struct App {
     pub first_screen: bool,
     /// The whole log has not been on screen yet (a large log shows its newest part first).
     pub full_load_pending: bool,
+    /// How the background's writes are going, as it last said (`#storage-banner`).
+    pub health: Health,
+    /// The background's health broadcasts, for as long as the view lives
+    /// (`view::listen_health`; the listener holds the app weakly, so no cycle).
+    pub health_listener: Option<ExtListener>,
 }
 
 impl App {
@@ -158,6 +165,8 @@ impl App {
             first_paint_pending: true,
             first_screen: true,
             full_load_pending: true,
+            health: Health::default(),
+            health_listener: None,
         }
     }
 

@@ -33,6 +33,7 @@
 //! | `#status` | the latest message (loading, errors, import refusals, "Copied …") |
 //! | `#summary` | counts of the log on screen |
 //! | `#paused-banner`, `#evicted-banner`, `#malformed-banner` | shown when capture is paused, retention dropped calls, messages were refused |
+//! | `#storage-banner` | shown while the background's writes to storage fail: since when, how many events wait (also in `data-waiting`), the browser's words |
 //! | `html[data-fvi-renders]` | increments after every render (wait on it in tests) |
 //! | `html[data-fvi-boot-ms]` | `performance.now()` when popup/boot.js ran (it starts the wasm and the first reads) |
 //! | `html[data-fvi-prefetched]` | how many storage keys the first load took from popup/boot.js's reads instead of reading them itself |
@@ -47,6 +48,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use fvi_browser::DomListener;
+use fvi_core::protocol::{Request, Response, PROTOCOL_VERSION};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, HtmlElement, HtmlInputElement, KeyboardEvent};
 
@@ -153,8 +155,72 @@ pub fn mount(app: &Shared) -> Result<(), JsValue> {
     .map_err(|e| JsValue::from_str(&e.to_string()))?
     .forget();
 
+    listen_health(app)?;
     start_rejudge_timer(app);
     Ok(())
+}
+
+/// Follows the background's health: its `Status` broadcasts while the view lives, and (see
+/// [`ask_health`]) its answer once the first screen is out.
+fn listen_health(app: &Shared) -> Result<(), JsValue> {
+    let weak = Rc::downgrade(app);
+    let listener = fvi_browser::runtime::on_status(move |health| {
+        if let Some(app) = weak.upgrade() {
+            app.borrow_mut().health = health;
+            render_health(&app.borrow());
+        }
+    })
+    .map_err(|e| JsValue::from_str(&e.to_string()))?;
+    app.borrow_mut().health_listener = Some(listener);
+    Ok(())
+}
+
+/// Asks the background how its writes are going. Sent after the first load, not with it:
+/// the message may have to start the background, and on two cores that start competes with
+/// the first paint (ARCHITECTURE.md, "The popup's first paint").
+async fn ask_health(app: &Shared) {
+    let request = Request::Status {
+        v: PROTOCOL_VERSION,
+    };
+    // Any other outcome leaves the banner as the broadcasts leave it.
+    if let Ok(Response::Status { health, .. }) = fvi_browser::runtime::send(&request).await {
+        app.borrow_mut().health = health;
+        render_health(&app.borrow());
+    }
+}
+
+/// `#storage-banner`: while storage writes fail, says so, since when, and how many events
+/// wait in their pages to be sent again. Text only: the error is the browser's words.
+pub fn render_health(app: &App) {
+    let Some(banner) = by_id("storage-banner") else {
+        return;
+    };
+    let health = &app.health;
+    let waiting = health.waiting_events as usize;
+    attr(&banner, "data-waiting", &waiting.to_string());
+    let text = match health.storage_failing_since {
+        Some(since) => {
+            let error = health
+                .last_storage_error
+                .as_deref()
+                .map(|e| format!(" The browser said: {}.", format::clip(e, 200)))
+                .unwrap_or_default();
+            format!(
+                "Storage is failing since {}: {} waiting to be stored. Their pages keep them \
+                 and send them again; keep those tabs open until this notice goes away.{error}",
+                format::local_time(since),
+                format::plural(waiting, "event is", "events are")
+            )
+        }
+        None if waiting > 0 => format!(
+            "Storage works again; {} refused while it failed not stored yet (their pages \
+             send them again).",
+            format::plural(waiting, "event", "events")
+        ),
+        None => String::new(),
+    };
+    banner.set_hidden(text.is_empty());
+    dom::set_text(&banner, &text);
 }
 
 fn listen(id: &str, event: &str, f: impl FnMut(web_sys::Event) + 'static) -> Result<(), JsValue> {
@@ -341,7 +407,8 @@ pub async fn start(app: Shared, prefetch: JsValue) {
         Ok(None) => {}
         Err(e) => status(&e, true),
     }
-    reload(app).await;
+    reload(app.clone()).await;
+    ask_health(&app).await;
 }
 
 fn timings(load_ms: f64, build_ms: f64, render_ms: f64) {

@@ -6,6 +6,9 @@
 //! so Chromium writes the port it picked to `<profile>/DevToolsActivePort`; this client
 //! connects there as a second DevTools client with a browser-level session and uses flat
 //! sessions (`sessionId`) for targets. Plain std networking, like the rest of the rig.
+//!
+//! The one copy: the benchmarks (`xtask/bench`) and the end-to-end tests (a test that
+//! evaluates code in the extension's service worker) both use it.
 
 use std::collections::VecDeque;
 use std::io::{Read, Write};
