@@ -7,6 +7,7 @@ use std::collections::VecDeque;
 use fvi_browser::runtime::{Message, Responder};
 use fvi_core::log::Sender;
 use fvi_core::protocol::Request;
+use fvi_core::store::Input;
 use fvi_core::TabNoteKind;
 
 use crate::store;
@@ -25,9 +26,35 @@ pub enum Job {
     /// A document asked for the engine from this tab and frame (see `LogMeta::bind`).
     Bind(String, Sender),
     Command(Request, Responder),
+    /// A message was refused (already answered); count it.
     Malformed(String),
     /// The browser started: empty the log unless the user keeps it across restarts.
     Startup,
+}
+
+impl Job {
+    /// The core's input, and who waits for the answer. A capture's text is copied out of
+    /// the JS heap only now (see `Job::Capture`).
+    pub fn into_input(self) -> (Input, Option<Responder>) {
+        match self {
+            Job::Capture {
+                sender,
+                message,
+                respond,
+            } => (
+                Input::Capture {
+                    sender,
+                    text: message.text(),
+                },
+                Some(respond),
+            ),
+            Job::Note(tab, kind) => (Input::Note { tab, kind }, None),
+            Job::Bind(document, sender) => (Input::Bind { document, sender }, None),
+            Job::Command(request, respond) => (Input::Command(request), Some(respond)),
+            Job::Malformed(reason) => (Input::Malformed { reason }, None),
+            Job::Startup => (Input::Startup, None),
+        }
+    }
 }
 
 thread_local! {

@@ -3,7 +3,8 @@
 //! Captures are accepted only from this extension's content scripts (a sender with our id,
 //! not one of our pages, and a tab, or a document the browser already tied to a tab);
 //! commands only from this extension's own pages. Anything else, and anything that fails to
-//! decode, is answered `refused`, counted, and otherwise ignored.
+//! decode, is answered `refused` (finally: `retry` false, resending cannot help), counted,
+//! and otherwise ignored.
 
 use fvi_browser::early::EarlyEvent;
 use fvi_browser::runtime::{Message, MessageSender, Responder};
@@ -13,6 +14,7 @@ use fvi_core::protocol::{decode, Request, Response, PROTOCOL_VERSION};
 use fvi_core::TabNoteKind;
 
 use crate::jobs::{self, Job};
+use crate::store;
 
 /// Files injected into a frame on its first event, in this order: the relay (delivery until
 /// the engine runs, and plain mode), then the engine's glue and content-script/boot.js.
@@ -107,11 +109,8 @@ fn on_message(message: Message, sender: MessageSender, respond: Responder) -> bo
                 refuse(&respond, "status request from a web page".into());
                 return false;
             }
-            // TODO(issue 10): the store's health; answered with no failures known yet.
-            respond.send(&Response::Status {
-                v: PROTOCOL_VERSION,
-                health: Default::default(),
-            });
+            // Answered at once from the store's memory (see `store::status`).
+            store::status(respond);
             false
         }
         Request::Clear { .. }

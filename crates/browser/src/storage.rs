@@ -31,6 +31,26 @@ pub async fn set_json(object_json: &str) -> Result<()> {
     Ok(())
 }
 
+/// Every key in the store. `getKeys()` where the browser has it (Chromium 130+, Firefox
+/// 143+: both browsers we test, Chromium 156 and Firefox ESR 153), else the keys of
+/// `get(null)`, which reads every value too: slower, same answer.
+pub async fn keys() -> Result<Vec<String>> {
+    let local = api::get(&["storage", "local"])?;
+    let has_get_keys = js_sys::Reflect::get(&local, &"getKeys".into())
+        .map(|f| f.is_function())
+        .unwrap_or(false);
+    let keys = if has_get_keys {
+        api::call(&["storage", "local"], "getKeys", &[]).await?
+    } else {
+        let all = api::call(&["storage", "local"], "get", &[JsValue::NULL]).await?;
+        js_sys::Object::keys(all.unchecked_ref::<js_sys::Object>()).into()
+    };
+    Ok(js_sys::Array::from(&keys)
+        .iter()
+        .filter_map(|k| k.as_string())
+        .collect())
+}
+
 pub async fn remove(keys: &[String]) -> Result<()> {
     let array: js_sys::Array = keys.iter().map(|k| JsValue::from_str(k)).collect();
     api::call(&["storage", "local"], "remove", &[array.into()]).await?;

@@ -13,6 +13,7 @@ pub mod markdown;
 pub mod protocol;
 pub mod record;
 pub mod sentinel;
+pub mod store;
 pub mod summary;
 pub mod time;
 pub mod timeline;

@@ -9,6 +9,13 @@
 //! Architecture invariant: one `storage.local.set` call carries the new events together
 //! with the `meta` that counts them, so a stop between two writes cannot lose or double
 //! count an event.
+//!
+//! Architecture invariant: the log is what `meta` lists, and nothing else. A chunk is
+//! rewritten in place only while it is the tail (appending); every other rewrite (eviction)
+//! writes its records under chunk ids never used before ([`LogMeta::next_chunk`]), in the
+//! same `set` as the `meta` that lists them, and removes the old keys afterwards. A reader
+//! that reads only what `meta` lists therefore sees every record once at every instant, and
+//! a key `meta` does not list is garbage, removed by the store (`crate::store`).
 
 use crate::detail::{call_id_of, sanitize};
 use crate::event::EventKind;
@@ -39,9 +46,16 @@ const BOUND_DOCUMENTS: usize = 1024;
 const LATE_CAPTURE_MS: f64 = 60_000.0;
 
 pub const META_KEY: &str = "meta";
+/// What every chunk key starts with.
+pub const CHUNK_PREFIX: &str = "chunk:";
 
 pub fn chunk_key(id: u64) -> String {
-    format!("chunk:{id}")
+    format!("{CHUNK_PREFIX}{id}")
+}
+
+/// The id in a chunk key (`chunk:<id>`); `None` for any other key.
+pub fn chunk_id(key: &str) -> Option<u64> {
+    key.strip_prefix(CHUNK_PREFIX)?.parse().ok()
 }
 
 /// A chunk as stored: one JSON string holding the array of records. Chromium's
@@ -117,6 +131,11 @@ pub struct LogMeta {
     /// recent last (see [`LogMeta::tab_closed`]).
     #[serde(default)]
     pub closed_tabs: Vec<(i64, f64)>,
+    /// The id the next new chunk gets. Ids are never used twice, so a rewrite never writes
+    /// over a key an older `meta` listed (see the module's invariant). `default` (0, read as
+    /// "above the last listed chunk"): a log stored before this field still loads.
+    #[serde(default)]
+    pub next_chunk: u64,
 }
 
 /// Where a document's events come from, as the browser reported it for the document's
@@ -163,6 +182,7 @@ impl Default for LogMeta {
             unknown_types: 0,
             documents: Vec::new(),
             closed_tabs: Vec::new(),
+            next_chunk: 1,
         }
     }
 }
@@ -224,6 +244,8 @@ pub struct Accepted {
     pub stored: u32,
     pub duplicates: u32,
     pub unknown: u32,
+    /// The batch's counters that were not stored before (stored now, or of unknown type).
+    pub fresh: Vec<u64>,
     /// True when the log is over its limit and [`evict`] should run.
     pub over_limit: bool,
 }
@@ -236,6 +258,34 @@ impl LogMeta {
     /// Id of the chunk new events go into, if it still has room.
     pub fn tail_chunk(&self) -> Option<&ChunkInfo> {
         self.chunks.last().filter(|c| c.count < CHUNK_EVENTS)
+    }
+
+    /// The keys of the chunks this meta lists, in order: the whole log.
+    pub fn chunk_keys(&self) -> Vec<String> {
+        self.chunks.iter().map(|c| chunk_key(c.id)).collect()
+    }
+
+    /// A chunk id never used before: above [`LogMeta::next_chunk`] and every listed chunk.
+    fn fresh_chunk_id(&mut self) -> u64 {
+        let id = self
+            .next_chunk
+            .max(self.chunks.iter().map(|c| c.id + 1).max().unwrap_or(1));
+        self.next_chunk = id + 1;
+        id
+    }
+
+    /// Makes sure no new chunk gets an id at or below `id` (a key found in storage).
+    pub fn reserve_chunk_id(&mut self, id: u64) {
+        self.next_chunk = self.next_chunk.max(id.saturating_add(1));
+    }
+
+    /// Those of `ns` this document has not had stored yet.
+    pub fn not_stored(&self, document: &str, ns: &[u64]) -> Vec<u64> {
+        let counters = self.counters(document);
+        ns.iter()
+            .copied()
+            .filter(|&n| !counters.contains(n))
+            .collect()
     }
 
     fn counters(&self, document: &str) -> Counters {
@@ -291,6 +341,7 @@ impl LogMeta {
                 continue;
             }
             counters.insert(ev.n);
+            out.fresh.push(ev.n);
             changed = true;
             let Some(kind) = EventKind::from_name(&ev.kind) else {
                 out.unknown += 1;
@@ -348,7 +399,7 @@ impl LogMeta {
                     if let Some(full) = current.take() {
                         touched.push(self.finish_chunk(full));
                     }
-                    let id = self.chunks.last().map_or(1, |c| c.id + 1);
+                    let id = self.fresh_chunk_id();
                     self.chunks.push(ChunkInfo {
                         id,
                         count: 0,
@@ -473,12 +524,13 @@ impl LogMeta {
         self.last_malformed = Some(reason.chars().take(300).collect());
     }
 
-    /// Empties the log but keeps settings and the sequence counter, so seqs stay unique
-    /// across a clear.
+    /// Empties the log but keeps settings and the sequence and chunk counters, so seqs and
+    /// chunk ids stay unique across a clear. Returns the keys that are no longer listed.
     pub fn clear(&mut self) -> Vec<String> {
-        let keys = self.chunks.iter().map(|c| chunk_key(c.id)).collect();
+        let keys = self.chunk_keys();
         *self = LogMeta {
             next_seq: self.next_seq,
+            next_chunk: self.next_chunk,
             paused: self.paused,
             keep_across_restarts: self.keep_across_restarts,
             max_events: self.max_events,
@@ -491,7 +543,8 @@ impl LogMeta {
     }
 }
 
-/// The result of [`evict`]: the new chunk layout and what to remove.
+/// The result of [`evict`]: the new chunks (under fresh ids) and the old keys, no longer
+/// listed, to remove once the new ones and `meta` are written.
 #[derive(Debug, PartialEq)]
 pub struct Evicted {
     pub chunks: Vec<(String, Vec<EventRecord>)>,
@@ -502,10 +555,12 @@ pub struct Evicted {
 
 /// Drops the oldest calls whole until the log holds at most 90% of its limit (the slack
 /// keeps eviction from running on every event once the log is full). Events without a
-/// callId count as their own unit each. Rewrites the log into fresh chunks.
+/// callId count as their own unit each. Rewrites the kept records into chunks with ids never
+/// used before, so that no key an older `meta` listed is written over (the module's
+/// invariant).
 pub fn evict(meta: &mut LogMeta, all: Vec<EventRecord>) -> Evicted {
     let target = (meta.max_events.saturating_mul(9) / 10) as usize;
-    let old_keys: Vec<String> = meta.chunks.iter().map(|c| chunk_key(c.id)).collect();
+    let old_keys = meta.chunk_keys();
     let mut first_seen: HashMap<Option<&str>, u64> = HashMap::new();
     let mut sizes: HashMap<Option<&str>, usize> = HashMap::new();
     for r in &all {
@@ -570,6 +625,7 @@ pub fn evict(meta: &mut LogMeta, all: Vec<EventRecord>) -> Evicted {
     }
     let chunks = meta.place(Vec::new(), kept);
     let new_keys: HashSet<&String> = chunks.iter().map(|(k, _)| k).collect();
+    // None is new (fresh ids); the filter only keeps that true if it ever changes.
     let removed_keys = old_keys
         .into_iter()
         .filter(|k| !new_keys.contains(k))
@@ -745,7 +801,36 @@ mod tests {
         assert_eq!(kept.len(), 8);
         assert_eq!(meta.total_events(), 8);
         assert_eq!(meta.evicted_calls, 1);
-        assert_eq!(ev.removed_keys, Vec::<String>::new());
+        // The kept records go under a fresh id, and the old key is to be removed.
+        assert_eq!(ev.chunks[0].0, "chunk:2");
+        assert_eq!(ev.removed_keys, ["chunk:1"]);
+        assert_eq!(meta.next_chunk, 3);
+    }
+
+    #[test]
+    fn new_chunks_never_reuse_an_id() {
+        // A log stored before `nextChunk` existed: ids continue above the listed ones.
+        let mut meta: LogMeta = serde_json::from_value(json!({
+            "storageVersion": 1, "nextSeq": 11, "seen": [], "tabCounts": {"1": 10},
+            "notes": [], "paused": false, "maxEvents": 200000, "evictedCalls": 0,
+            "evictedEvents": 0, "malformed": 0, "lastMalformed": null, "unknownTypes": 0,
+            "chunks": [{"id": 4, "count": 1000, "firstSeq": 1, "lastSeq": 10}]
+        }))
+        .unwrap();
+        // A key found in storage above them (an orphan of the old layout) is skipped too.
+        meta.reserve_chunk_id(6);
+        let out = meta.accept(
+            vec![],
+            &sender(1),
+            "d",
+            vec![page(1, "fullview:callEnded", Some("c"))],
+            0.0,
+        );
+        assert_eq!(out.chunks[0].0, "chunk:7");
+        assert_eq!(meta.next_chunk, 8);
+        assert_eq!(chunk_id("chunk:7"), Some(7));
+        assert_eq!(chunk_id("chunk:x"), None);
+        assert_eq!(chunk_id("meta"), None);
     }
 
     #[test]
@@ -764,8 +849,10 @@ mod tests {
         let mut old = text;
         old.as_object_mut().unwrap().remove("documents");
         old.as_object_mut().unwrap().remove("closedTabs");
+        old.as_object_mut().unwrap().remove("nextChunk");
         let old: LogMeta = serde_json::from_value(old).unwrap();
         assert!(old.documents.is_empty() && old.closed_tabs.is_empty());
+        assert_eq!(old.next_chunk, 0);
     }
 
     #[test]
@@ -861,5 +948,14 @@ mod tests {
         assert_eq!(meta.next_seq, 2);
         assert!(meta.paused);
         assert_eq!(meta.total_events(), 0);
+        // Chunk ids are not used again either: the removed key may still be in storage.
+        let out = meta.accept(
+            vec![],
+            &sender(1),
+            "d",
+            vec![page(2, "fullview:callEnded", Some("c"))],
+            0.0,
+        );
+        assert_eq!(out.chunks[0].0, "chunk:2");
     }
 }
