@@ -11,6 +11,8 @@ mod run;
 mod setup;
 mod shell;
 mod test;
+#[cfg(test)]
+mod tidy;
 mod wasm;
 
 use std::path::PathBuf;

@@ -1,5 +1,6 @@
 //! `cargo fvi test`: every check, in order, each a step that must pass. Nothing is
-//! skipped: a browser that cannot start fails its step.
+//! skipped: a browser that cannot start fails its step. The tidy test (xtask/tidy.rs, the
+//! ARCHITECTURE.md invariants) runs with `cargo test --workspace`.
 //!
 //! `cargo fvi bench`: the benchmarks (figures go in BENCHMARKS.md).
 
