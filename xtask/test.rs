@@ -7,7 +7,7 @@
 use std::process::Command;
 
 use crate::shell::{done, run, step, which};
-use crate::{pack, root, setup};
+use crate::{fuzz, pack, root, setup};
 
 const WASM_CRATES: [&str; 4] = ["fvi-browser", "fvi-content", "fvi-background", "fvi-popup"];
 
@@ -96,6 +96,12 @@ pub fn main(_args: &[String]) -> Result<(), String> {
             }),
         );
     }
+    // Each target for a short fixed time from its seeds: enough to catch a parser that
+    // panics on input near the realistic ones (issue 10, item 6).
+    check(
+        "fuzzing",
+        fuzz::run_targets(&fuzz::TARGETS, fuzz::TEST_SECONDS),
+    );
     eprintln!("test: {:.0} s in all", started.elapsed().as_secs_f64());
     if failed.is_empty() {
         Ok(())
