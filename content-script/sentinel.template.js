@@ -15,6 +15,7 @@
 // (`m(o,k=1)` is `k=1;m(o)`, `queueMicrotask(x,d=1)` is `d=1;queueMicrotask(x)`); the comment
 // above each part says what it does. Whatever a frame needs only once it has
 // fired an event belongs in relay.js.
+// Architecture invariant exception: it calls runtime.sendMessage itself (ARCHITECTURE.md says why).
 //
 // build.rs substitutes the event names (from crates/core/src/event.rs, without their
 // `fullview:` prefix) and the protocol version, and ships this file without its comments and
