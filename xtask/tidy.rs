@@ -139,20 +139,24 @@ const JS_NAMESPACE_ALLOWED: [&str; 5] = [
     "popup/boot.js",
 ];
 
-/// Rule 2 for an extension JS file.
+/// Rule 2 for an extension JS file: the namespace only in the allowed files, the user
+/// agent in none.
 fn js_namespace_violations(path: &str, text: &str) -> Vec<String> {
-    if JS_NAMESPACE_ALLOWED.contains(&path) {
-        return Vec::new();
-    }
+    let allowed = JS_NAMESPACE_ALLOWED.contains(&path);
     js_tokens(text)
         .into_iter()
-        .filter(|t| matches!(&t.tok, Tok::Ident(s) | Tok::Str(s) if names_namespace(s)))
-        .map(|t| {
-            format!(
+        .filter_map(|t| match &t.tok {
+            Tok::Ident(s) | Tok::Str(s) if names_namespace(s) && !allowed => Some(format!(
                 "{path}:{}: names the extension namespace; only the loaders, the sentinel and \
                  the relay may (ARCHITECTURE.md invariants)",
                 t.line
-            )
+            )),
+            Tok::Ident(s) if s == "userAgent" => Some(format!(
+                "{path}:{}: reads the user agent; only {USER_AGENT_ALLOWED} may, to label an \
+                 export (ARCHITECTURE.md invariants)",
+                t.line
+            )),
+            _ => None,
         })
         .collect()
 }
@@ -956,6 +960,10 @@ fn naming_the_namespace_outside_fvi_browser_is_reported() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].starts_with("background/worker.js:1:"), "{found:?}");
     assert!(js_namespace_violations("content-script/relay.js", js).is_empty());
+    assert_eq!(
+        js_namespace_violations("popup/boot.js", "if (navigator.userAgent) {}").len(),
+        1
+    );
     assert!(js_namespace_violations(
         "background/worker.js",
         "// the browser\nconst s = \"the browser\";"
