@@ -4,7 +4,7 @@
   "use strict";
   const g = globalThis;
   const sentinel = g.__fviSentinel;
-  // A frame already in plain mode keeps it (see plainMode in the sentinel).
+  // A frame already in plain mode keeps it (see plainMode in relay.js).
   if (!sentinel || sentinel.booting || sentinel.plain) return;
   sentinel.booting = true;
   const api = g.browser || g.chrome;
@@ -15,8 +15,8 @@
   } catch (e) {
     // Chromium applies the page's Content-Security-Policy to WebAssembly compiled in a
     // content script (../shared/platform-notes.md): without 'wasm-unsafe-eval' in the
-    // page's script-src the compile throws. The sentinel then delivers this frame's
-    // events itself, as JSON, and the background bounds and marks them in Rust
+    // page's script-src the compile throws. The relay (relay.js) then delivers this
+    // frame's events in plain mode, as JSON, and the background bounds and marks them in Rust
     // (ARCHITECTURE.md, "Pages whose CSP forbids wasm").
     sentinel.plainMode(String(e));
     return;

@@ -3,14 +3,18 @@
 //!
 //! - `cargo fvi run [--build-only] [--browser chromium|firefox]`
 //! - `cargo fvi test`
+//! - `cargo fvi fuzz [target] [seconds]`
 //! - `cargo fvi bench`
 
 mod bench;
+mod fuzz;
 mod pack;
 mod run;
 mod setup;
 mod shell;
 mod test;
+#[cfg(test)]
+mod tidy;
 mod wasm;
 
 use std::path::PathBuf;
@@ -30,6 +34,7 @@ fn main() {
         Some("build") => setup::ensure(setup::Need::Build).and_then(|()| pack::build()),
         Some("setup") => setup::ensure(setup::Need::Everything),
         Some("test") => test::main(&args[1..]),
+        Some("fuzz") => setup::fuzzing().and_then(|()| fuzz::main(&args[1..])),
         Some("bench") => test::bench(&args[1..]),
         _ => Err(USAGE.to_string()),
     };
@@ -43,5 +48,6 @@ const USAGE: &str = "usage: cargo fvi <command>
   run [--build-only] [--browser chromium|firefox]   build both extensions, then try one on the simulator
   build                                             build dist/ only
   setup                                             install every tool the build and tests need
-  test                                              run every test (core, wasm, both real browsers, lints)
+  test                                              run every test (core, wasm, both real browsers, lints, fuzzing)
+  fuzz [target] [seconds]                           run the fuzz targets (all, 60 s each, when not told)
   bench                                             run the benchmarks and print figures";

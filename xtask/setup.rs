@@ -3,7 +3,8 @@
 //!
 //! Sources are only the package registries reachable here (../shared/platform-notes.md):
 //! Debian's packages for the browsers, drivers and binaryen; crates.io for the
-//! wasm-bindgen CLI and geckodriver; npm for web-ext.
+//! wasm-bindgen CLI, geckodriver and cargo-fuzz; npm for web-ext; rustup for the nightly
+//! toolchain the fuzz targets build with.
 
 use std::process::Command;
 
@@ -47,6 +48,7 @@ pub fn ensure(need: Need) -> Result<(), String> {
     }
     if need == Need::Everything {
         web_ext()?;
+        fuzzing()?;
     }
     done(timer);
     Ok(())
@@ -99,6 +101,32 @@ fn geckodriver() -> Result<(), String> {
     eprintln!("    installing geckodriver (about 1.5 minutes)");
     // The npm geckodriver package downloads a binary, which fails here; crates.io's builds.
     run(Command::new("cargo").args(["install", "geckodriver", "--version", "0.37.1"]))
+}
+
+/// cargo-fuzz and the toolchain it builds with (`cargo fvi fuzz`, xtask/fuzz.rs).
+pub fn fuzzing() -> Result<(), String> {
+    let toolchains = output(Command::new("rustup").args(["toolchain", "list"])).unwrap_or_default();
+    let nightly = crate::fuzz::TOOLCHAIN;
+    if !toolchains
+        .lines()
+        .any(|l| l.starts_with(&format!("{nightly}-")) || l.trim() == nightly)
+    {
+        eprintln!("    installing the {nightly} toolchain (the fuzz targets need it)");
+        run(Command::new("rustup").args([
+            "toolchain",
+            "install",
+            nightly,
+            "--profile",
+            "minimal",
+        ]))?;
+    }
+    // cargo finds the `fuzz` subcommand as `cargo-fuzz` on PATH.
+    if has("cargo-fuzz") {
+        return Ok(());
+    }
+    eprintln!("    installing cargo-fuzz (about 90 s)");
+    // The version platform-notes.md checked here.
+    run(Command::new("cargo").args(["install", "cargo-fuzz", "--version", "0.13.2"]))
 }
 
 pub fn web_ext_bin() -> std::path::PathBuf {

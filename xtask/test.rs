@@ -1,12 +1,13 @@
 //! `cargo fvi test`: every check, in order, each a step that must pass. Nothing is
-//! skipped: a browser that cannot start fails its step.
+//! skipped: a browser that cannot start fails its step. The tidy test (xtask/tidy.rs, the
+//! ARCHITECTURE.md invariants) runs with `cargo test --workspace`.
 //!
 //! `cargo fvi bench`: the benchmarks (figures go in BENCHMARKS.md).
 
 use std::process::Command;
 
 use crate::shell::{done, run, step, which};
-use crate::{pack, root, setup};
+use crate::{fuzz, pack, root, setup};
 
 const WASM_CRATES: [&str; 4] = ["fvi-browser", "fvi-content", "fvi-background", "fvi-popup"];
 
@@ -95,6 +96,12 @@ pub fn main(_args: &[String]) -> Result<(), String> {
             }),
         );
     }
+    // Each target for a short fixed time from its seeds: enough to catch a parser that
+    // panics on input near the realistic ones (issue 10, item 6).
+    check(
+        "fuzzing",
+        fuzz::run_targets(&fuzz::TARGETS, fuzz::TEST_SECONDS),
+    );
     eprintln!("test: {:.0} s in all", started.elapsed().as_secs_f64());
     if failed.is_empty() {
         Ok(())

@@ -4,8 +4,8 @@
 //! synchronously in the worker's first turn ("Register listeners synchronously", Chrome
 //! extension service-worker lifecycle docs), and wasm instantiation is asynchronous. So
 //! background/boot.js registers buffering listeners first, and the Rust background replays
-//! what they caught. This is the only browser-API code outside this crate, and it only
-//! buffers.
+//! what they caught. Those listeners are one of the JS loaders' stated exceptions to the
+//! namespace invariant (ARCHITECTURE.md invariants), and they only buffer.
 
 use js_sys::{Array, Reflect};
 use wasm_bindgen::{JsCast, JsValue};

@@ -1,6 +1,7 @@
 //! The one place that knows the browser's extension API.
 //!
-//! Architecture invariant: no other crate names `chrome` or `browser`. Chromium exposes
+//! Architecture invariant: no other crate names `chrome` or `browser` (xtask/tidy.rs checks
+//! it; the JS files that do, and why, are listed in ARCHITECTURE.md). Chromium exposes
 //! `chrome.*`; Firefox exposes `browser.*` (and a `chrome.*` alias). Both return promises
 //! in Manifest V3, so every call here is `async` and resolves to a Rust value. Values cross
 //! as JSON text (`serde_json` on this side, `JSON.parse`/`JSON.stringify` on the other),

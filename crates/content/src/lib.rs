@@ -9,8 +9,8 @@ pub mod walk;
 
 use wasm_bindgen::prelude::*;
 
-/// Entry point, called by content-script/boot.js once the module is instantiated (as
-/// wasm, or as JavaScript via wasm2js where the page's CSP forbids wasm).
+/// Entry point, called by content-script/boot.js once the module is instantiated. Where the
+/// page's CSP forbids wasm this never runs: the relay delivers the frame in plain mode.
 #[wasm_bindgen]
 pub fn start(api: JsValue, sentinel: JsValue) -> Result<(), JsValue> {
     fvi_browser::install(api);

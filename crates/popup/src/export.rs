@@ -8,6 +8,9 @@ use wasm_bindgen::{JsCast, JsValue};
 use crate::dom;
 use crate::state::App;
 
+/// The export's `generator.browser` label. Architecture invariant: the one user-agent read
+/// outside fvi-browser, a label only (Chromium has no extension API that names the browser);
+/// nothing branches on it.
 pub fn browser_name() -> String {
     web_sys::window()
         .and_then(|w| w.navigator().user_agent().ok())
