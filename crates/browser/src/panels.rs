@@ -94,13 +94,3 @@ pub fn on_tab_activated(mut handler: impl FnMut(i64, i64) + 'static) -> Result<E
     });
     ExtListener::add(&["tabs", "onActivated"], closure)
 }
-
-/// The active tab of a window.
-pub async fn active_tab_of(window_id: i64) -> Result<Option<i64>> {
-    let query = to_js(&serde_json::json!({"active": true, "windowId": window_id}))?;
-    let tabs = api::call(&["tabs"], "query", &[query]).await?;
-    Ok(from_js(&tabs)
-        .get(0)
-        .and_then(|t| t.get("id"))
-        .and_then(Value::as_i64))
-}

@@ -8,8 +8,17 @@ use crate::{api, from_js, to_js, ExtListener, Result};
 
 /// The active tab of the focused window, if there is one (the popup's "current tab").
 pub async fn active_tab_id() -> Result<Option<i64>> {
-    let query = to_js(&serde_json::json!({"active": true, "lastFocusedWindow": true}))?;
-    let tabs = api::call(&["tabs"], "query", &[query]).await?;
+    first_tab(serde_json::json!({"active": true, "lastFocusedWindow": true})).await
+}
+
+/// The active tab of a window (the side panel's "active tab").
+pub async fn active_tab_of(window_id: i64) -> Result<Option<i64>> {
+    first_tab(serde_json::json!({"active": true, "windowId": window_id})).await
+}
+
+/// The id of the first tab `tabs.query(query)` finds.
+async fn first_tab(query: Value) -> Result<Option<i64>> {
+    let tabs = api::call(&["tabs"], "query", &[to_js(&query)?]).await?;
     Ok(from_js(&tabs)
         .get(0)
         .and_then(|t| t.get("id"))

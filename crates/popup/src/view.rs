@@ -271,7 +271,7 @@ async fn bind_tab(app: Shared) {
     let tab = match (placement.tab, placement.host, window) {
         (Some(tab), _, _) => Some(tab),
         (None, Host::Popup, _) => fvi_browser::tabs::active_tab_id().await.ok().flatten(),
-        (None, Host::Side, Some(window)) => fvi_browser::panels::active_tab_of(window)
+        (None, Host::Side, Some(window)) => fvi_browser::tabs::active_tab_of(window)
             .await
             .ok()
             .flatten(),
