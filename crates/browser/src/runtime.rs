@@ -114,14 +114,21 @@ fn decode_answer(answer: Value) -> Result<Response> {
 /// Sends `response` unasked to the extension's own pages (the popup, a full-tab view): the
 /// background's [`Response::Status`] when its health changes. Content scripts do not get
 /// it (`runtime.sendMessage` reaches extension contexts only). With no page open the
-/// browser reports that nobody received it, which is not a failure here.
+/// browser reports that nobody received it, and with pages open that none answered (they
+/// listen only); neither is a failure here.
 pub async fn broadcast(response: &Response) -> Result<()> {
     let js = to_js(response)?;
     match api::call(&["runtime"], "sendMessage", &[js]).await {
         Ok(_) => Ok(()),
         // Chromium and Firefox: "Could not establish connection. Receiving end does not
-        // exist."
-        Err(e) if e.0.contains("Receiving end does not exist") => Ok(()),
+        // exist."; Chromium, pages that listen and do not answer: "The message port closed
+        // before a response was received."
+        Err(e)
+            if e.0.contains("Receiving end does not exist")
+                || e.0.contains("message port closed") =>
+        {
+            Ok(())
+        }
         Err(e) => Err(e),
     }
 }
