@@ -19,6 +19,13 @@
     api[area][event].addListener(listener);
     buffers.push(() => api[area][event].removeListener(listener));
   };
+  // Firefox: with the setting "the toolbar button opens the side panel" the button has no
+  // popup and fires action.onClicked, and the sidebar opens only during that click, so
+  // this cannot wait for the wasm (crates/browser/src/action.rs). Chromium opens its side
+  // panel itself (sidePanel.setPanelBehavior) and has no sidebarAction.
+  if (api.sidebarAction && api.action) {
+    api.action.onClicked.addListener(() => api.sidebarAction.toggle());
+  }
   buffer("runtime.onMessage", true);
   buffer("runtime.onStartup", false);
   buffer("tabs.onRemoved", false);

@@ -116,7 +116,8 @@ fn on_message(message: Message, sender: MessageSender, respond: Responder) -> bo
         Request::Clear { .. }
         | Request::SetPaused { .. }
         | Request::SetRetention { .. }
-        | Request::SetKeepAcrossRestarts { .. } => {
+        | Request::SetKeepAcrossRestarts { .. }
+        | Request::SetToolbarOpensPanel { .. } => {
             if !from_extension_page {
                 refuse(&respond, "command from a web page".into());
                 return false;

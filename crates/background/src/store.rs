@@ -92,8 +92,20 @@ async fn load() -> Result<(), String> {
         }
         None => None,
     };
+    let panel = meta.toolbar_opens_panel;
     STORE.with(|s| s.borrow_mut().loaded(meta, tail.as_ref(), &keys));
+    // The browser forgets a popup changed at run time when it restarts: apply the setting
+    // once per worker life. Only a non-default setting needs it.
+    if panel {
+        apply_toolbar(panel).await;
+    }
     Ok(())
+}
+
+/// Best effort, deliberately: the setting is stored, and a failure here (an API missing
+/// from this browser version) leaves the button opening the popup, which still works.
+async fn apply_toolbar(panel: bool) {
+    let _ = action::set_opens_panel(panel).await;
 }
 
 /// The plan's writes: one `set` (new events and the `meta` that lists them together), then
@@ -126,6 +138,9 @@ async fn act(effects: Effects, respond: Option<Responder>) -> Vec<String> {
             // when it opens (`Request::Status`), so there is nothing to retry.
             let _ = runtime::broadcast(&status).await;
         });
+    }
+    if let Some(panel) = effects.toolbar {
+        apply_toolbar(panel).await;
     }
     for (tab, text) in effects.badges {
         // Best effort, deliberately: the tab may have closed since its events came

@@ -114,6 +114,10 @@ pub struct LogMeta {
     /// start after a browser start empties it.
     #[serde(default = "yes")]
     pub keep_across_restarts: bool,
+    /// The toolbar button opens the side panel instead of the popup (a setting; default
+    /// off). `default`: a log stored before this field still loads.
+    #[serde(default)]
+    pub toolbar_opens_panel: bool,
     pub max_events: u64,
     pub evicted_calls: u64,
     pub evicted_events: u64,
@@ -174,6 +178,7 @@ impl Default for LogMeta {
             notes: Vec::new(),
             paused: false,
             keep_across_restarts: true,
+            toolbar_opens_panel: false,
             max_events: DEFAULT_MAX_EVENTS,
             evicted_calls: 0,
             evicted_events: 0,
@@ -533,6 +538,7 @@ impl LogMeta {
             next_chunk: self.next_chunk,
             paused: self.paused,
             keep_across_restarts: self.keep_across_restarts,
+            toolbar_opens_panel: self.toolbar_opens_panel,
             max_events: self.max_events,
             seen: std::mem::take(&mut self.seen),
             seen_ahead: std::mem::take(&mut self.seen_ahead),

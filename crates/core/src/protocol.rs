@@ -41,6 +41,8 @@ pub enum Request {
     SetKeepAcrossRestarts { v: u32, keep: bool },
     /// The popup changes the retention limit, in events.
     SetRetention { v: u32, max_events: u64 },
+    /// Whether the toolbar button opens the side panel (true) or the popup (false).
+    SetToolbarOpensPanel { v: u32, panel: bool },
     /// An extension page asks how capture is going; answered with [`Response::Status`].
     Status { v: u32 },
 }

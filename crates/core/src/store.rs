@@ -121,6 +121,8 @@ pub struct Plan {
     batch: Option<(String, Vec<u64>, Vec<u64>)>,
     /// The log is over its limit: read it whole for eviction after this write.
     evict: bool,
+    /// The toolbar setting to apply once written.
+    toolbar: Option<bool>,
 }
 
 impl Plan {
@@ -136,6 +138,7 @@ impl Plan {
             badges: Vec::new(),
             batch: None,
             evict: false,
+            toolbar: None,
         }
     }
 
@@ -162,6 +165,8 @@ pub struct Effects {
     pub status: Option<Response>,
     /// Keys to read and hand back as [`Input::Chunks`] (the whole log, for eviction).
     pub load: Vec<String>,
+    /// What the toolbar button now opens: the side panel (true) or the popup (false).
+    pub toolbar: Option<bool>,
 }
 
 /// The store's state between jobs. The shell keeps one per worker life.
@@ -420,11 +425,15 @@ impl Store {
             }
             Request::SetPaused { paused, .. } => meta.paused = paused,
             Request::SetKeepAcrossRestarts { keep, .. } => meta.keep_across_restarts = keep,
+            Request::SetToolbarOpensPanel { panel, .. } => {
+                meta.toolbar_opens_panel = panel;
+                plan.toolbar = Some(panel);
+            }
             Request::SetRetention { max_events, .. } => {
                 meta.max_events = max_events.max(MIN_MAX_EVENTS);
                 plan.evict = meta.total_events() > meta.max_events;
             }
-            // Not a command: the router sends only the four above here.
+            // Not a command: the router sends only the five above here.
             other => {
                 let reason = format!("not a command: {}", request_kind(&other));
                 return self.malformed(log, reason, plan);
@@ -504,6 +513,7 @@ impl Store {
                     self.unwait(document, ns);
                 }
                 effects.reply = plan.reply;
+                effects.toolbar = plan.toolbar;
                 effects.badges = plan
                     .badges
                     .iter()

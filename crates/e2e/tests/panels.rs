@@ -304,3 +304,68 @@ fn real_side_panel_in_chromium() {
 fn real_side_panel_in_firefox() {
     real_side_panel(BrowserKind::Firefox);
 }
+
+// ---------------------------------------------------------------------------------------
+// The setting "the toolbar button opens the side panel", stored and applied.
+
+/// What the toolbar button opens now: `[popup page, side panel on click]` (the second is
+/// Chromium's `sidePanel.getPanelBehavior`, `null` in Firefox, whose background opens the
+/// sidebar from `action.onClicked` when there is no popup).
+fn toolbar(browser: &Browser) -> Value {
+    extension_eval(
+        browser,
+        "const popup = await api.action.getPopup({});\
+         const panel = api.sidePanel ? (await api.sidePanel.getPanelBehavior()).openPanelOnActionClick : null;\
+         return [popup.replace(/^.*\\/popup\\//, 'popup/'), panel];",
+        &[],
+    )
+}
+
+fn toolbar_setting(kind: BrowserKind) {
+    let b = common::launch(kind);
+    open_host(&b, "?host=tab");
+    let chromium = kind == BrowserKind::Chromium;
+    let (popup, panel) = (
+        json!("popup/popup.html"),
+        json!(if chromium { json!(true) } else { Value::Null }),
+    );
+    assert_eq!(
+        toolbar(&b),
+        json!([
+            "popup/popup.html",
+            if chromium { json!(false) } else { Value::Null }
+        ]),
+        "the button opens the popup by default"
+    );
+    let click = |b: &Browser| {
+        let box_ = b.webdriver().find("#toolbar-opens-panel").unwrap();
+        b.webdriver().click(&box_).unwrap();
+    };
+    click(&b);
+    wait_for(
+        &b,
+        "the button to open the side panel",
+        toolbar,
+        json!(["", panel]),
+    );
+    let meta = common::read_log(&b).0;
+    assert_eq!(meta["toolbarOpensPanel"], true, "stored: {meta}");
+    click(&b);
+    wait_for(
+        &b,
+        "the button to open the popup again",
+        toolbar,
+        json!([popup, if chromium { json!(false) } else { Value::Null }]),
+    );
+    assert_eq!(common::read_log(&b).0["toolbarOpensPanel"], false);
+}
+
+#[test]
+fn toolbar_setting_in_chromium() {
+    toolbar_setting(BrowserKind::Chromium);
+}
+
+#[test]
+fn toolbar_setting_in_firefox() {
+    toolbar_setting(BrowserKind::Firefox);
+}

@@ -87,33 +87,67 @@ pub fn toggle_pause(app: &Rc<RefCell<App>>) {
 }
 
 pub fn set_keep_across_restarts(app: &Rc<RefCell<App>>) {
-    let Some(input) = dom::by_id_as::<HtmlInputElement>("keep-across-restarts") else {
-        return;
-    };
-    let keep = input.checked();
-    let app = app.clone();
-    wasm_bindgen_futures::spawn_local(async move {
-        match command(Request::SetKeepAcrossRestarts {
+    set_checkbox(
+        app,
+        "keep-across-restarts",
+        |keep| Request::SetKeepAcrossRestarts {
             v: PROTOCOL_VERSION,
             keep,
-        })
-        .await
-        {
+        },
+        |meta, keep| meta.keep_across_restarts = keep,
+        |keep| {
+            if keep {
+                "The log is kept when the browser restarts."
+            } else {
+                "The log will be emptied when the browser restarts."
+            }
+        },
+    );
+}
+
+pub fn set_toolbar_opens_panel(app: &Rc<RefCell<App>>) {
+    set_checkbox(
+        app,
+        "toolbar-opens-panel",
+        |panel| Request::SetToolbarOpensPanel {
+            v: PROTOCOL_VERSION,
+            panel,
+        },
+        |meta, panel| meta.toolbar_opens_panel = panel,
+        |panel| {
+            if panel {
+                "The toolbar button now opens the side panel."
+            } else {
+                "The toolbar button now opens this popup."
+            }
+        },
+    );
+}
+
+/// A setting behind a checkbox: sends its command, and on a refusal puts the box back as
+/// it was and says why (the background answers only once the setting is stored).
+fn set_checkbox(
+    app: &Rc<RefCell<App>>,
+    id: &str,
+    request: fn(bool) -> Request,
+    remember: fn(&mut fvi_core::log::LogMeta, bool),
+    said: fn(bool) -> &'static str,
+) {
+    let Some(input) = dom::by_id_as::<HtmlInputElement>(id) else {
+        return;
+    };
+    let on = input.checked();
+    let app = app.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        match command(request(on)).await {
             Ok(()) => {
                 if let Some(live) = app.borrow_mut().live.as_mut() {
-                    live.meta.keep_across_restarts = keep;
+                    remember(&mut live.meta, on);
                 }
-                status(
-                    if keep {
-                        "The log is kept when the browser restarts."
-                    } else {
-                        "The log will be emptied when the browser restarts."
-                    },
-                    false,
-                );
+                status(said(on), false);
             }
             Err(e) => {
-                input.set_checked(!keep);
+                input.set_checked(!on);
                 status(&format!("Could not change the setting: {e}."), true);
             }
         }

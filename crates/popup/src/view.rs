@@ -30,6 +30,11 @@
 //! | `#clear`, `#clear-confirm`, `#clear-cancel` | clear the log, after the in-page confirmation |
 //! | `#retention` | most events kept (number input; applies on change) |
 //! | `#keep-across-restarts` | checkbox: keep the log when the browser restarts |
+//! | `#toolbar-opens-panel` | checkbox: the toolbar button opens the side panel instead of the popup (in `#toolbar-setting`) |
+//! | `#open-side-panel` | opens the side panel (Chromium) or sidebar (Firefox) of this window |
+//! | `#tab-banner` | shown when "this tab" has closed, or is a page the extension cannot run on |
+//! | `#back-to-list` | in a narrow window, from the timeline back to the list (`html.detail-open` shows the timeline) |
+//! | `html[data-fvi-host]` | `popup`, `tab`, `side` or `devtools` (crates/popup/src/host.rs) |
 //! | `#status` | the latest message (loading, errors, import refusals, "Copied …") |
 //! | `#summary` | counts of the log on screen |
 //! | `#paused-banner`, `#evicted-banner`, `#malformed-banner` | shown when capture is paused, retention dropped calls, messages were refused |
@@ -133,6 +138,14 @@ pub fn mount(app: &Shared) -> Result<(), JsValue> {
     listen("retention", "change", move |_| {
         actions::set_retention(&on_retention)
     })?;
+    let on_toolbar = app.clone();
+    listen("toolbar-opens-panel", "change", move |_| {
+        actions::set_toolbar_opens_panel(&on_toolbar)
+    })?;
+    // A browser without a side panel has nothing for the button to open instead.
+    if !fvi_browser::panels::has_side_panel() {
+        dom::set_hidden("toolbar-setting", true);
+    }
     let on_keep = app.clone();
     listen("keep-across-restarts", "change", move |_| {
         actions::set_keep_across_restarts(&on_keep)
@@ -694,6 +707,10 @@ pub fn render_controls(app: &App) {
     if let Some(keep) = dom::by_id_as::<HtmlInputElement>("keep-across-restarts") {
         keep.set_disabled(!live || meta.is_none());
         keep.set_checked(meta.is_none_or(|m| m.keep_across_restarts));
+    }
+    if let Some(panel) = dom::by_id_as::<HtmlInputElement>("toolbar-opens-panel") {
+        panel.set_disabled(!live || meta.is_none());
+        panel.set_checked(meta.is_some_and(|m| m.toolbar_opens_panel));
     }
     // Exports of a log whose older part is still loading would be silently partial.
     let partial = app.is_partial();
