@@ -3,6 +3,12 @@
 //! capture appends to the tail chunk, so a live update of a 100,000-event log usually
 //! parses one chunk instead of a hundred.
 //!
+//! It reads only the chunks `meta` lists: that is the log. A `chunk:*` key `meta` does not
+//! list is an eviction's old chunk between its `set` and its `remove` (or left by a worker
+//! stopped in between), holding records the listed chunks hold too; it is never read. A
+//! listed chunk that is gone by the time it is read (an eviction between the two reads) is
+//! left out, and the `storage.onChanged` of that eviction reloads the log.
+//!
 //! Two phases, so the log on screen is never taken apart while storage is read: [`fetch`]
 //! (async) reads what changed given the chunks already held; [`Loaded::apply`] (sync, done
 //! together with the model rebuild) splices it in.

@@ -21,8 +21,34 @@ pub fn launch_with(kind: BrowserKind, options: LaunchOptions) -> Browser {
 }
 
 /// The stored log, read from `storage.local` in an extension page: `(meta, events)` with
-/// events in `seq` order. Opens the page on first use and leaves the browser on it.
+/// events in `seq` order. Reads what `meta` lists, as every reader of the log does: a chunk
+/// key `meta` does not list is not part of the log (an eviction's old chunk between its
+/// `set` and its `remove`; see ARCHITECTURE.md, "The store"). Opens the page on first use
+/// and leaves the browser on it.
 pub fn read_log(browser: &Browser) -> (Value, Vec<Value>) {
+    let (meta, all) = read_storage(browser);
+    let events = listed_events(&meta, &all);
+    (meta, events)
+}
+
+/// The records in the chunks `meta` lists, in `seq` order.
+pub fn listed_events(meta: &Value, all: &serde_json::Map<String, Value>) -> Vec<Value> {
+    let listed = meta["chunks"].as_array().cloned().unwrap_or_default();
+    let mut events: Vec<Value> = listed
+        .iter()
+        .filter_map(|c| all.get(&format!("chunk:{}", c["id"])))
+        // Chunks are stored as JSON text (fvi_core::log::encode_chunk); arrays still read.
+        .flat_map(|v| match v {
+            Value::String(text) => serde_json::from_str::<Vec<Value>>(text).unwrap_or_default(),
+            other => other.as_array().cloned().unwrap_or_default(),
+        })
+        .collect();
+    events.sort_by_key(|e| e["seq"].as_u64());
+    events
+}
+
+/// Everything in `storage.local`, read in one `get(null)`: `(meta, all keys and values)`.
+pub fn read_storage(browser: &Browser) -> (Value, serde_json::Map<String, Value>) {
     let page = browser.extension_url("popup/popup.html");
     let on_page = browser
         .current_url()
@@ -52,21 +78,9 @@ pub fn read_log(browser: &Browser) -> (Value, Vec<Value>) {
         .unwrap();
     let text = text.as_str().expect("a string");
     assert!(!text.starts_with("ERR"), "{text}");
-    let all: Value = serde_json::from_str(text).unwrap();
+    let all: serde_json::Map<String, Value> = serde_json::from_str(text).unwrap();
     let meta = all.get("meta").cloned().unwrap_or(Value::Null);
-    let mut events: Vec<Value> = all
-        .as_object()
-        .unwrap()
-        .iter()
-        .filter(|(k, _)| k.starts_with("chunk:"))
-        // Chunks are stored as JSON text (fvi_core::log::encode_chunk); arrays still read.
-        .flat_map(|(_, v)| match v {
-            Value::String(text) => serde_json::from_str::<Vec<Value>>(text).unwrap_or_default(),
-            other => other.as_array().cloned().unwrap_or_default(),
-        })
-        .collect();
-    events.sort_by_key(|e| e["seq"].as_u64());
-    (meta, events)
+    (meta, all)
 }
 
 /// Waits until at least `n` events are stored; returns them.
