@@ -233,6 +233,20 @@ fn storage_notice(browser: &Browser) -> Option<(String, u64)> {
     Some((text, waiting))
 }
 
+/// The popup's `#status` text if it is styled as an error, else "".
+fn status_error(browser: &Browser) -> String {
+    browser
+        .execute(
+            "const s = document.getElementById('status');\
+             return s.classList.contains('error') ? s.textContent : '';",
+            &[],
+        )
+        .unwrap()
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
 /// Waits until the popup page in the current window shows the notice with events waiting,
 /// keeping the fault in place meanwhile.
 fn wait_notice(browser: &Browser, fault: &mut Fault) -> (String, u64) {
@@ -337,16 +351,7 @@ fn during_a_burst(kind: BrowserKind) {
     let mut status = String::new();
     wait_until(WAIT, "the pause command's refusal", || {
         fault.hold();
-        status = browser
-            .execute(
-                "const s = document.getElementById('status');\
-                 return s.classList.contains('error') ? s.textContent : '';",
-                &[],
-            )
-            .unwrap()
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
+        status = status_error(&browser);
         Ok(status.starts_with("Could not change capture").then_some(()))
     })
     .unwrap_or_else(|e| panic!("{e}; status: {status}"));
@@ -359,6 +364,41 @@ fn during_a_burst(kind: BrowserKind) {
         Some("false")
     );
     assert_eq!(browser.text(&pause).unwrap(), "Pause capture");
+
+    // The other commands the same way: the reason in `#status`, the control as it was.
+    let commands = [
+        (
+            "const r = document.getElementById('retention');\
+             r.value = '5000'; r.dispatchEvent(new Event('change'));",
+            "Could not change the limit",
+            "return document.getElementById('retention').value;",
+            json!("200000"),
+        ),
+        (
+            "document.getElementById('keep-across-restarts').click();",
+            "Could not change the setting",
+            "return document.getElementById('keep-across-restarts').checked;",
+            json!(true),
+        ),
+        (
+            "document.getElementById('clear').click();\
+             document.getElementById('clear-confirm').click();",
+            "Could not clear the log",
+            "return document.getElementById('retention-hint').textContent;",
+            json!("events (now 1)"),
+        ),
+    ];
+    for (act, refused, probe, control) in commands {
+        browser.execute(act, &[]).unwrap();
+        wait_until(WAIT, refused, || {
+            fault.hold();
+            status = status_error(&browser);
+            Ok(status.starts_with(refused).then_some(()))
+        })
+        .unwrap_or_else(|e| panic!("{e}; status: {status}"));
+        assert!(status.contains("storage failed"), "{status}");
+        assert_eq!(browser.execute(probe, &[]).unwrap(), control, "{act}");
+    }
 
     let failed = fault.restore();
     assert!(failed >= 4, "{failed}");
@@ -374,9 +414,11 @@ fn during_a_burst(kind: BrowserKind) {
         .collect();
     assert_eq!(ns, (1..=1 + BURST).collect::<Vec<_>>());
     assert_eq!(indices(&burst), (0..=BURST).collect::<Vec<_>>());
-    // Capture was never paused: the refused command changed nothing.
+    // The refused commands changed nothing (and clear deleted nothing: all are there).
     let (meta, _) = read_log(&browser);
     assert_eq!(meta["paused"], false, "{meta}");
+    assert_eq!(meta["maxEvents"], 200_000, "{meta}");
+    assert_eq!(meta["keepAcrossRestarts"], true, "{meta}");
     // Recovered: the notice goes away.
     wait_until(WAIT, "the notice to go away", || {
         Ok(storage_notice(&browser).is_none().then_some(()))
