@@ -22,24 +22,35 @@
 // own, and no string or regular expression holds `//` or spans lines.
 (()=>{
 const g=globalThis;
-// about:blank frames can inherit an already-injected world; never listen twice.
+// Never listen twice: about:blank frames can inherit an already-injected world, and after an
+// install or update the background injects this file into every frame of every open tab,
+// where Firefox has already run the manifest's copy. (An orphaned copy from before an update
+// is never seen here: in Chromium the new copy runs in a fresh isolated world, and Firefox
+// removes the old one; both checked on 2026-12-03.)
 if(g.__fviSentinel)return;
 // What relay.js, boot.js and the engine (crates/content/src/deliver.rs) read and write:
 // `queue`, `n`, `document` (set on the first event), and `relay`, `engine`, `plain` (set by
 // them). The engine swaps `queue` for a fresh array, so it is always reached through `s`.
 const s=g.__fviSentinel={queue:[],n:0};
-// a: the extension API, looked up on the first event (in Firefox reading `browser` builds it
-// for the frame, which measurably cost pages that never fire one; BENCHMARKS.md);
+// a: the extension API, looked up on the first event, not at start (in Firefox reading
+// `browser` builds it for the frame, which measurably cost pages that never fire one;
+// BENCHMARKS.md);
 // k: the relay has been asked for; d: a send is scheduled; h: how many of the queue's events
 // have been copied (only the relay and the engine take events out of the queue); b: the
 // delay before asking again, doubled each time.
 let a,k,d,h=0,b=100;
-const m=(o)=>(a=a||g.browser||g.chrome).runtime.sendMessage({v:/*@PROTOCOL_VERSION@*/0,document:s.document,...o});
+const m=(o)=>a.runtime.sendMessage({v:/*@PROTOCOL_VERSION@*/0,document:s.document,...o});
 // Whoever delivers: the engine, else the relay, else this file, in a microtask (so a burst
 // is one message).
 const go=()=>s.engine?s.engine.notify():s.relay?s.relay():d||queueMicrotask(x,d=1);
 // One listener for the eight names.
 const on=(e)=>{
+// An orphan stands down: after the extension is updated, reloaded or disabled, Chromium
+// leaves this copy running in open tabs with `chrome.runtime` gone (reload) or its `id`
+// gone (disable), and the background injects a new sentinel into a new world beside it
+// (crates/background/src/route.rs, on_installed); Firefox removes the old copy itself.
+// Sending would only throw, so the event is left to the new copy.
+if(!(a=a||g.browser||g.chrome).runtime?.id)return;
 s.document=s.document||crypto.randomUUID();
 // capturedAt: the high-resolution dispatch time, ms since the epoch. detail is read now:
 // Firefox shows the page's live object through Xray, and the page may change it after

@@ -9,6 +9,7 @@
 pub mod action;
 mod api;
 pub mod early;
+pub mod installed;
 pub mod listener;
 pub mod runtime;
 pub mod scripting;

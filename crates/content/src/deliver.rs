@@ -163,6 +163,13 @@ async fn deliver(engine: Rc<RefCell<Engine>>, id: u64, request: Rc<Request>) {
                 engine.borrow_mut().unacked.remove(&id);
                 return;
             }
+            // An orphan (the extension was updated, reloaded or disabled) stands down: its
+            // successor, injected into a new world, captures from now on, and nothing
+            // this copy sends can arrive (ARCHITECTURE.md, "Extension updates").
+            _ if !fvi_browser::installed::extension_alive() => {
+                engine.borrow_mut().unacked.remove(&id);
+                return;
+            }
             // The worker stopped mid-flight or is starting: wait, then send again.
             _ => {
                 set_waiting(&engine, id, true);
