@@ -3,7 +3,10 @@
 
 use serde_json::Value;
 
-use crate::{api, from_js, to_js, Result};
+use js_sys::Promise;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::{api, from_js, to_js, BrowserError, Result};
 
 /// Runs `files` (extension paths) in the content-script world of `frame_id` in `tab_id`.
 /// Injected files are not subject to the page's CSP, unlike anything the page could load.
@@ -26,8 +29,9 @@ pub struct Everywhere {
 }
 
 /// Runs `files` in the content-script world of every frame of every open tab
-/// (`tabs.query({})`, then `executeScript` with `allFrames` per tab, one tab after the
-/// other). A tab the browser refuses does not stop the others.
+/// (`tabs.query({})`, then one `executeScript` with `allFrames` per tab, all started at
+/// once so a tab that is slow to answer, loading or closing, holds no other back). A tab the
+/// browser refuses does not stop the others.
 pub async fn inject_everywhere(files: &[&str]) -> Result<Everywhere> {
     let query = to_js(&serde_json::json!({}))?;
     let tabs = from_js(&api::call(&["tabs"], "query", &[query]).await?);
@@ -39,13 +43,26 @@ pub async fn inject_everywhere(files: &[&str]) -> Result<Everywhere> {
                 .collect()
         })
         .unwrap_or_default();
-    let mut done = Everywhere::default();
+    let mut started = Vec::new();
     for tab_id in ids {
         let details = to_js(&serde_json::json!({
             "target": { "tabId": tab_id, "allFrames": true },
             "files": files,
         }))?;
-        match api::call(&["scripting"], "executeScript", &[details]).await {
+        started.push((
+            tab_id,
+            api::call_sync(&["scripting"], "executeScript", &[details]),
+        ));
+    }
+    let mut done = Everywhere::default();
+    for (tab_id, call) in started {
+        let result = match call {
+            Ok(promise) => JsFuture::from(Promise::resolve(&promise))
+                .await
+                .map_err(BrowserError::from),
+            Err(e) => Err(e),
+        };
+        match result {
             Ok(_) => done.injected.push(tab_id),
             Err(e) => done.refused.push((tab_id, e.0)),
         }
