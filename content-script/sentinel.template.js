@@ -55,7 +55,12 @@ let on=e=>{
 // (crates/background/src/route.rs, on_installed); Firefox removes the old copy itself.
 // Sending would only throw, so the event is left to the new copy.
 if(!(a||=g.browser||g.chrome).runtime?.id)return;
-s.document||=crypto.randomUUID();
+// The document's random token (the background drops a second copy of an event by
+// (document, n)). Not crypto.randomUUID: it exists only in secure contexts, and Chromium's
+// `data:` frames (and plain-http pages) are not, so it threw there and no event was ever
+// queued. Math.random's 52 bits make two documents of one log share a token about once in
+// 10^6 logs of 100,000 documents.
+s.document||=Math.random()+"";
 // capturedAt: the high-resolution dispatch time, ms since the epoch. detail is read now:
 // Firefox shows the page's live object through Xray, and the page may change it after
 // dispatch; Chromium has already structured-cloned it, and gives null where it could not
