@@ -28,6 +28,7 @@
   }
   buffer("runtime.onMessage", true);
   buffer("runtime.onStartup", false);
+  buffer("runtime.onInstalled", false);
   buffer("tabs.onRemoved", false);
   buffer("tabs.onUpdated", false);
 

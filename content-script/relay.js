@@ -37,6 +37,19 @@
   let earlyScheduled = false;
   let plainBusy = false;
 
+  // False in an orphan: after the extension is updated, reloaded or disabled, Chromium
+  // leaves this copy running in open tabs with `chrome.runtime` gone (reload) or its `id`
+  // gone (disable), and a new sentinel, relay and engine take over in a new world
+  // (ARCHITECTURE.md, "Extension updates"). An orphan stands down quietly: it sends
+  // nothing, retries nothing and throws nothing.
+  const alive = () => {
+    try {
+      return !!api.runtime.id;
+    } catch (err) {
+      return false;
+    }
+  };
+
   // The detail as JSON text if JSON says it exactly, as the engine would, else undefined.
   function exactJson(detail) {
     let ok = true;
@@ -99,7 +112,7 @@
         // The worker was stopping, or storage failed: back to whoever sends next (copies
         // are dropped by (document, n)).
         state.queue.unshift(...events);
-        setTimeout(deliver, backOff());
+        if (alive()) setTimeout(deliver, backOff());
       });
     }
   }
@@ -110,6 +123,7 @@
   // again: the message failed (the worker was stopping) or the refusal asks for a retry
   // (storage failed; `retry`, fvi_core::protocol::Response::Refused).
   function capture(events) {
+    if (!alive()) return Promise.reject(new Error("the extension was updated or disabled"));
     return api.runtime
       .sendMessage({ v: V, kind: CAPTURE, document: state.document, events })
       .then((answer) => {
@@ -161,7 +175,7 @@
     if (plainBusy) return;
     plainBusy = true;
     queueMicrotask(async () => {
-      while (state.queue.length) await sendPlain();
+      while (state.queue.length && alive()) await sendPlain();
       plainBusy = false;
     });
   }
@@ -186,6 +200,7 @@
   // (back/forward cache) it is sent again the usual way and the background drops the
   // copies.
   g.addEventListener("pagehide", () => {
+    if (!alive()) return;
     if (state.engine) {
       state.engine.flush();
       return;
@@ -199,6 +214,6 @@
   state.relay = deliver;
   // boot.js starts the engine next; if it has not taken over in 15 s (it failed in a way
   // boot.js could not catch), the frame's events go as JSON rather than wait forever.
-  setTimeout(() => plainMode("the engine did not start"), 15000);
+  setTimeout(() => alive() && plainMode("the engine did not start"), 15000);
   deliver();
 })();

@@ -33,7 +33,13 @@ pub fn baseline(kind: BrowserKind) -> Result<BuiltExtension, String> {
     let dir = TempDir::new(&format!("bench-baseline-{}", kind.name()))?;
     let path = dir.path().to_path_buf();
     let ours_manifest: Value = read_json(&ours(kind).join("manifest.json"))?;
-    let mut content_script = ours_manifest["content_scripts"][0].clone();
+    // The sentinel's entry: Chromium's manifest also lists the describer, in the page's
+    // world (ARCHITECTURE.md), which the baseline does not mirror.
+    let mut content_script = ours_manifest["content_scripts"]
+        .as_array()
+        .and_then(|all| all.iter().find(|c| c["world"] != "MAIN"))
+        .cloned()
+        .unwrap_or(Value::Null);
     if !content_script.is_object() {
         return Err("our manifest has no content script to mirror".into());
     }

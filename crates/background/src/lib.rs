@@ -10,12 +10,20 @@ mod store;
 
 use wasm_bindgen::prelude::*;
 
+thread_local! {
+    /// The `runtime.onInstalled` listener, held for the worker's life.
+    static INSTALLED: std::cell::RefCell<Option<fvi_browser::ExtListener>> =
+        const { std::cell::RefCell::new(None) };
+}
+
 /// Called by background/boot.js with the events its buffering listeners caught while the
 /// wasm was loading. Registers the real listeners, then replays those events in order.
 #[wasm_bindgen]
 pub fn start(api: JsValue, early: JsValue) -> Result<(), JsValue> {
     fvi_browser::install(api);
     route::listen().map_err(|e| JsValue::from_str(&e.to_string()))?;
+    let installed = route::listen_installed().map_err(|e| JsValue::from_str(&e.to_string()))?;
+    INSTALLED.with(|i| *i.borrow_mut() = Some(installed));
     for event in fvi_browser::early::decode(&early) {
         route::replay(event);
     }

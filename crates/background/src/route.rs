@@ -7,6 +7,7 @@
 //! and otherwise ignored.
 
 use fvi_browser::early::EarlyEvent;
+use fvi_browser::installed::{self, Reason};
 use fvi_browser::runtime::{Message, MessageSender, Responder};
 use fvi_browser::{runtime, scripting, tabs};
 use fvi_core::log::Sender;
@@ -41,7 +42,31 @@ pub fn replay(event: EarlyEvent) {
         EarlyEvent::Startup => jobs::push(Job::Startup),
         EarlyEvent::TabRemoved(tab) => jobs::push(Job::Note(tab, TabNoteKind::Closed)),
         EarlyEvent::TabUrl(tab, url) => jobs::push(Job::Note(tab, TabNoteKind::Navigated { url })),
+        EarlyEvent::Installed(reason) => on_installed(reason),
     }
+}
+
+/// The sentinel, as the manifest declares it for every frame.
+const SENTINEL_FILE: &str = "content-script/sentinel.js";
+
+/// Listens to `runtime.onInstalled`; the caller owns the listener.
+pub fn listen_installed() -> fvi_browser::Result<fvi_browser::ExtListener> {
+    installed::on_installed(on_installed)
+}
+
+/// After an install, update or reload, injects the sentinel into every frame of every open
+/// tab. Chromium does not inject manifest content scripts into tabs already open then, so
+/// without this such a tab is not captured until the user reloads it (measured on Chromium
+/// 156, issue 10). Firefox does inject them again by itself; the sentinel stands back where
+/// a live one already runs (sentinel.template.js), so no frame listens twice. Tabs the
+/// browser refuses (its own pages, other extensions' pages) are expected and ignored.
+fn on_installed(reason: Reason) {
+    if !reason.code_is_new() {
+        return;
+    }
+    wasm_bindgen_futures::spawn_local(async {
+        let _ = scripting::inject_everywhere(&[SENTINEL_FILE]).await;
+    });
 }
 
 fn refuse(respond: &Responder, reason: String) {

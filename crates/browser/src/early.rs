@@ -19,6 +19,9 @@ pub enum EarlyEvent {
     TabRemoved(i64),
     TabUrl(i64, String),
     Startup,
+    /// `runtime.onInstalled`, which fires in the worker's first turn after an install,
+    /// update or reload (crates/browser/src/installed.rs).
+    Installed(crate::installed::Reason),
 }
 
 /// Decodes boot.js's `early` array of `[eventName, arguments]` pairs.
@@ -45,6 +48,9 @@ pub fn decode(early: &JsValue) -> Vec<EarlyEvent> {
                     ))
                 }
                 "runtime.onStartup" => Some(EarlyEvent::Startup),
+                "runtime.onInstalled" => Some(EarlyEvent::Installed(
+                    crate::installed::Reason::from_details(&args.get(0)),
+                )),
                 "tabs.onRemoved" => Some(EarlyEvent::TabRemoved(args.get(0).as_f64()? as i64)),
                 "tabs.onUpdated" => {
                     let url = from_js(&args.get(1)).get("url")?.as_str()?.to_string();

@@ -10,6 +10,7 @@
 pub mod action;
 mod api;
 pub mod early;
+pub mod installed;
 pub mod listener;
 pub mod panels;
 pub mod runtime;

@@ -187,6 +187,15 @@ async fn deliver(engine: Rc<RefCell<Engine>>, id: u64, request: Rc<Request>) {
                 engine.borrow_mut().unacked.remove(&id);
                 return;
             }
+            // An orphan (the extension was updated, reloaded or disabled) stands down: its
+            // successor, injected into a new world, captures from now on, and nothing
+            // this copy sends can arrive (ARCHITECTURE.md, "Extension updates").
+            Outcome::Retry if !fvi_browser::installed::extension_alive() => {
+                engine.borrow_mut().unacked.remove(&id);
+                return;
+            }
+            // The worker stopped mid-flight, is starting, or storage failed: wait, then
+            // send again.
             Outcome::Retry => {
                 set_waiting(&engine, id, true);
                 sleep(delay_ms).await;

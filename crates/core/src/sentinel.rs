@@ -129,6 +129,31 @@ pub fn generate(template: &str) -> Result<String, String> {
     minify(&substituted)
 }
 
+/// The most the shipped describer (`content-script/describe.js`, Chromium only) may weigh,
+/// in bytes. It runs at document start in every frame beside the sentinel, and its size is
+/// paid the same way (ARCHITECTURE.md, "A detail the browser cannot copy").
+pub const DESCRIBER_BUDGET: usize = 1450;
+
+/// The shipped describer from its template (`content-script/describe.template.js`): the
+/// event names substituted as in [`generate`], comments and indentation dropped.
+pub fn generate_describer(template: &str) -> Result<String, String> {
+    if !template.contains(EVENT_NAMES) {
+        return Err(format!(
+            "describer template lost its {EVENT_NAMES} placeholder"
+        ));
+    }
+    let names = EventKind::ALL
+        .iter()
+        .map(|k| {
+            k.name()
+                .strip_prefix(PREFIX)
+                .ok_or_else(|| format!("event name {} lacks the {PREFIX} prefix", k.name()))
+        })
+        .collect::<Result<Vec<&str>, String>>()?;
+    let names = serde_json::to_string(&names).expect("names serialise");
+    minify(&template.replace(EVENT_NAMES, &names))
+}
+
 /// Drops whole-line `//` comments, blank lines and indentation; see the module comment
 /// for what it refuses.
 pub fn minify(js: &str) -> Result<String, String> {
@@ -222,6 +247,24 @@ mod tests {
              only after its first event to content-script/relay.js",
             shipped.len()
         );
+    }
+
+    const DESCRIBER: &str = include_str!("../../../content-script/describe.template.js");
+
+    #[test]
+    fn the_describer_ships_as_code_only_within_its_budget() {
+        let shipped = generate_describer(DESCRIBER).unwrap();
+        assert!(
+            !shipped.contains("//") && !shipped.contains("/*"),
+            "{shipped}"
+        );
+        assert!(shipped.contains(&format!("\"{PREFIX}\"+t")), "{shipped}");
+        assert!(
+            shipped.len() <= DESCRIBER_BUDGET,
+            "describe.js is {} bytes, over its {DESCRIBER_BUDGET}-byte budget",
+            shipped.len()
+        );
+        assert!(generate_describer("(() => {})();\n").is_err());
     }
 
     #[test]

@@ -89,6 +89,8 @@ pub struct Browser {
     kind: BrowserKind,
     webdriver: WebDriver,
     extension_host: String,
+    /// The unpacked extension loaded (empty without one), for [`Browser::reload_extension`].
+    extension_dir: PathBuf,
     options: LaunchOptions,
     // Field order matters for Drop: the driver (and browser) die before their folders go.
     driver: DriverProcess,
@@ -223,6 +225,7 @@ impl Browser {
             kind,
             webdriver,
             extension_host: String::new(),
+            extension_dir: extension_dir.clone(),
             options,
             driver,
             downloads,
@@ -555,6 +558,63 @@ impl Browser {
         }
     }
 
+    /// Reloads the extension the way an update does, with the tabs left open, and returns
+    /// once its new background runs. Leaves the current window unspecified: switch to a
+    /// known handle afterwards.
+    ///
+    /// Chromium: `runtime.reload()` from an extension page. An extension loaded with
+    /// `--load-extension` is then left disabled (`unsupportedDeveloperExtension`) unless
+    /// developer mode is on, so this first turns it on from a `chrome://extensions/` tab
+    /// (`developerPrivate.updateProfileConfiguration`), then waits for a service worker
+    /// target other than the ones before.
+    /// Firefox: installs the temporary add-on again from its folder (an upgrade: the id,
+    /// the pinned UUID and `storage.local` stay), then waits for its background to run.
+    pub fn reload_extension(&self) -> Result<(), String> {
+        match self.kind {
+            BrowserKind::Chromium => {
+                let before = self.background_targets()?;
+                self.open_tab("chrome://extensions/")?;
+                let v = self.execute_async(
+                    "const done = arguments[arguments.length - 1];\
+                     chrome.developerPrivate.updateProfileConfiguration({ inDeveloperMode: true }, \
+                       () => done(chrome.runtime.lastError ? String(chrome.runtime.lastError.message) : null));",
+                    &[],
+                )?;
+                if let Some(e) = v.as_str() {
+                    return Err(format!("turning developer mode on: {e}"));
+                }
+                self.navigate(&self.extension_url("popup/popup.html"))?;
+                // The page goes away with the extension, so the script may not answer.
+                let _ = self.execute("setTimeout(() => chrome.runtime.reload(), 0);", &[]);
+                wait_until(
+                    Duration::from_secs(30),
+                    "the reloaded extension's service worker",
+                    || {
+                        // CDP goes through the current tab, which the reload may close.
+                        if let Some(h) = self.window_handles()?.first() {
+                            self.switch_to_window(h)?;
+                        }
+                        let now = self.background_targets()?;
+                        Ok(now.iter().any(|t| !before.contains(t)).then_some(()))
+                    },
+                )
+            }
+            BrowserKind::Firefox => {
+                let id = self.install_addon(&self.extension_dir, true)?;
+                if id != FIREFOX_ADDON_ID {
+                    return Err(format!(
+                        "reinstalled add-on id {id} is not {FIREFOX_ADDON_ID}"
+                    ));
+                }
+                wait_until(
+                    Duration::from_secs(30),
+                    "the reinstalled add-on's background to run",
+                    || Ok((self.firefox_background_state()? == "running").then_some(())),
+                )
+            }
+        }
+    }
+
     /// Waits for a finished download whose path satisfies `matches` (partial files,
     /// Chromium `.crdownload` and Firefox `.part`, never count).
     pub fn wait_for_download(
@@ -654,6 +714,7 @@ impl Browser {
             kind,
             webdriver,
             extension_host: String::new(),
+            extension_dir: PathBuf::new(),
             options,
             driver,
             downloads,
