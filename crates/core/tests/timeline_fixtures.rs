@@ -20,6 +20,8 @@
 //! }
 //! ```
 
+mod expect;
+
 use fvi_core::lifecycle::Thresholds;
 use fvi_core::record::Origin;
 use fvi_core::summary::summarize;
@@ -156,25 +158,7 @@ fn check(name: &str) {
         serde_json::from_str(&input).unwrap_or_else(|e| panic!("{}: {e}", input_path.display()));
     let actual = render(&fixture);
     let expect_path = dir.join(format!("{name}.txt"));
-    if std::env::var_os("UPDATE_EXPECT").is_some() {
-        std::fs::write(&expect_path, &actual).expect("write expectation");
-        return;
-    }
-    let expected = std::fs::read_to_string(&expect_path).unwrap_or_default();
-    if actual != expected {
-        let first_diff = actual
-            .lines()
-            .zip(expected.lines())
-            .position(|(a, e)| a != e)
-            .unwrap_or_else(|| actual.lines().count().min(expected.lines().count()));
-        panic!(
-            "fixture {name} differs from {} (first difference at line {}).\n\
-             --- expected\n{expected}\n--- actual\n{actual}\n\
-             Rerun with UPDATE_EXPECT=1 to accept the new output.",
-            expect_path.display(),
-            first_diff + 1
-        );
-    }
+    expect::assert_expected(name, &expect_path, &actual);
 }
 
 macro_rules! fixtures {
