@@ -467,14 +467,7 @@ fn check_consistent(storage: &BTreeMap<String, Value>, step: usize) {
 }
 
 fn check(name: &str) {
-    let input_path = dir().join(format!("{name}.json"));
-    let input = std::fs::read_to_string(&input_path)
-        .unwrap_or_else(|e| panic!("{}: {e}", input_path.display()));
-    let fixture: Fixture =
-        serde_json::from_str(&input).unwrap_or_else(|e| panic!("{}: {e}", input_path.display()));
-    let actual = render(&fixture);
-    let expect_path = dir().join(format!("{name}.txt"));
-    expect::assert_expected(name, &expect_path, &actual);
+    expect::check_fixture(&dir(), name, render);
 }
 
 macro_rules! fixtures {

@@ -150,15 +150,7 @@ fn render(fixture: &Fixture) -> String {
 }
 
 fn check(name: &str) {
-    let dir = fixtures_dir();
-    let input_path = dir.join(format!("{name}.json"));
-    let input = std::fs::read_to_string(&input_path)
-        .unwrap_or_else(|e| panic!("{}: {e}", input_path.display()));
-    let fixture: Fixture =
-        serde_json::from_str(&input).unwrap_or_else(|e| panic!("{}: {e}", input_path.display()));
-    let actual = render(&fixture);
-    let expect_path = dir.join(format!("{name}.txt"));
-    expect::assert_expected(name, &expect_path, &actual);
+    expect::check_fixture(&fixtures_dir(), name, render);
 }
 
 macro_rules! fixtures {

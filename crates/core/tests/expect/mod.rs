@@ -4,6 +4,19 @@
 
 use std::path::Path;
 
+use serde::de::DeserializeOwned;
+
+/// Reads the fixture `<dir>/<name>.json`, renders it, and checks the transcript against
+/// `<dir>/<name>.txt` ([`assert_expected`]).
+pub fn check_fixture<F: DeserializeOwned>(dir: &Path, name: &str, render: impl Fn(&F) -> String) {
+    let input_path = dir.join(format!("{name}.json"));
+    let input = std::fs::read_to_string(&input_path)
+        .unwrap_or_else(|e| panic!("{}: {e}", input_path.display()));
+    let fixture: F =
+        serde_json::from_str(&input).unwrap_or_else(|e| panic!("{}: {e}", input_path.display()));
+    assert_expected(name, &dir.join(format!("{name}.txt")), &render(&fixture));
+}
+
 /// Fails with both texts and the first differing line when `actual` is not what
 /// `expect_path` holds; with `UPDATE_EXPECT` set, writes `actual` there instead.
 pub fn assert_expected(name: &str, expect_path: &Path, actual: &str) {
