@@ -1,31 +1,37 @@
-// The describer (Chromium only): runs in the page's own world (MAIN), from document_start, in
-// every frame, listed in the manifest before the sentinel so its listeners run first.
+// The describer (Chromium only): runs in the page's own world (MAIN). The background injects
+// it into a frame with the relay, on the frame's first event, and registers it from
+// document_start for the origins that have fired events (crates/background/src/describer.rs),
+// so pages that never fire one never run it.
 //
 // Chromium hands a content script a structured clone of an event's `detail`, and gives it
 // `null` when the clone fails: a function, a DOM node or a symbol in it, a throwing getter,
 // nesting deeper than the clone's stack allows (10,000 levels). The event is kept, but its
 // callId and everything else in the detail would be lost. Firefox shows the page's object
-// through Xray and needs none of this (pack.rs leaves this file out of its manifest).
+// through Xray and needs none of this (pack.rs leaves this file out of Firefox's package).
 //
 // So, for each fullview:* event, this listener tries the same clone; only when it fails, it
 // walks the detail here, where everything can be read, into a bounded description made of
 // plain JSON values and the engine's markers (crates/core/src/detail.rs: `$fvi` objects),
 // and sends it, synchronously, to the sentinel as the detail (an object of plain values,
-// which clones) of an `fvi:d` event. The sentinel uses it for the event it is about to see. Pages that never fire an
-// event pay only for parsing this file and eight listeners.
+// which clones) of an `fvi:d` event. Its listeners are added after the sentinel's (which
+// run from document_start, and registered scripts run after the manifest's), so the
+// sentinel has queued the event with a `null` detail and replaces it with this
+// description. When it starts, it sends an `fvi:d` with no detail: the sentinel then knows
+// a description may follow an event, and waits for it before sending.
 //
-// Everything here runs in the page's world, so the page can see and replace what it uses
-// after this file ran. The functions it needs are taken at document_start, before any page
-// script; whatever the page does to the rest can only change the description of its own
-// events, which it controls anyway. Every read of a page value is inside a try, every string
-// is cut, and the walk is bounded (about 16 KB of values, depth 24), so no page can make it throw out
-// or run long; a description holds about 16 KB at most (the background bounds it to its
-// 16 KB cap again).
+// Everything here runs in the page's world, so the page can see and replace what it uses.
+// The functions it needs are taken when it starts (before any page script where it runs
+// from document_start); whatever the page does to them can only change the description of
+// its own events, which it controls anyway. Every read of a page value is inside a try,
+// every string is cut, and the walk is bounded (about 16 KB of values, depth 24), so no page
+// can make it throw out or run long; the background bounds a description to its 16 KB cap
+// again. A frame can be given it twice (registered, and injected on the first event); the
+// second copy stands back.
 //
-// Shipped through fvi_core::sentinel::minify like the sentinel (every byte is paid by every
-// frame): comments on lines of their own, no `//` or `/*` inside a line, no template literals.
+// Shipped through fvi_core::sentinel::minify like the sentinel: comments on lines of their
+// own, no `//` or `/*` inside a line, no template literals.
 (()=>{
-let w=window,C=structuredClone,K=Object.keys,A=Array.isArray,N=Node,E=CustomEvent,D=EventTarget.prototype.dispatchEvent.bind(w),S=String,b;
+let w=window,G="__fviDescriber",C=structuredClone,K=Object.keys,A=Array.isArray,N=Node,E=CustomEvent,D=EventTarget.prototype.dispatchEvent.bind(w),S=String,b;
 // Any value as a short string, never throwing (a thrown value's toString may throw).
 let t=v=>{try{return S(v).slice(0,200)}catch{return"?"}};
 // The description of v at depth n, q holding the objects above it (a cycle is marked), as
@@ -58,5 +64,8 @@ b=16384;
 try{r=d(v,0,[])}catch(x){r={$fvi:"unreadable",reason:t(x)}}
 D(new E("fvi:d",{detail:r}));
 };
+if(w[G])return;
+Object.defineProperty(w,G,{value:1});
 for(let t of /*@EVENT_NAMES@*/[])w.addEventListener("fullview:"+t,on,1);
+D(new E("fvi:d"));
 })();

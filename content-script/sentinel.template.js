@@ -9,7 +9,7 @@
 //
 // Every byte here is paid by every frame of every page, whether or not it ever fires an
 // event: in Chromium a document-start script's cost follows its size, not its work
-// (BENCHMARKS.md, page cost). A core test holds the shipped file to 1,280 bytes
+// (BENCHMARKS.md, page cost). A core test holds the shipped file to 1,320 bytes
 // (fvi_core::sentinel::BUDGET), so the code is written short: one-letter names, no optional
 // spaces, and assignments made in passing as an extra argument that the callee ignores
 // (`m(o,k=1)` is `k=1;m(o)`, `queueMicrotask(x,d=1)` is `d=1;queueMicrotask(x)`); the comment
@@ -39,16 +39,18 @@ let s=g.__fviSentinel={queue:[],n:0};
 // BENCHMARKS.md);
 // k: the relay has been asked for; d: a send is scheduled; h: how many of the queue's events
 // have been copied (only the relay and the engine take events out of the queue); b: the
-// delay before asking again, doubled each time; r: the description of the event being
-// dispatched, if content-script/describe.js sent one; p: the last description used.
-let a,k,d,p,h=0,b=100,r=null;
+// delay before asking again, doubled each time; q: the event last queued; p: the last
+// description content-script/describe.js sent for it; w: a describer runs in this frame.
+let a,k,d,p,q,w,h=0,b=100;
 let m=o=>a.runtime.sendMessage({v:/*@PROTOCOL_VERSION@*/0,document:s.document,...o});
 // Whoever delivers: the engine, else the relay, else this file: the first event of a task at
 // once, from inside the listener, and the rest of the task's events in a microtask (so a
 // burst is two messages). At once, because a frame removed in the same task as its first
 // event is gone before any microtask can send (both browsers; a message sent inside the
-// listener was stored in 10 of 10 trials, 0 of 10 from a microtask; ARCHITECTURE.md).
-let go=()=>s.engine?s.engine.notify():s.relay?s.relay():d||x(queueMicrotask(()=>x(d=0)),d=1);
+// listener was stored in 10 of 10 trials, 0 of 10 from a microtask; ARCHITECTURE.md). Not
+// at once when `i`: the describer is about to describe this event (see `fvi:d` below),
+// and sends it then.
+let go=i=>s.engine?s.engine.notify():s.relay?s.relay():d||(i||x(),queueMicrotask(()=>x(d=0)),d=1);
 // One listener for the eight names.
 let on=e=>{
 // An orphan stands down: after the extension is updated, reloaded or disabled, Chromium
@@ -67,16 +69,23 @@ s.document||=Math.random()+"";
 // Firefox shows the page's live object through Xray, and the page may change it after
 // dispatch; Chromium has already structured-cloned it, and gives null where it could not
 // (a function, a DOM node, a symbol, a throwing getter, deep nesting): then the description
-// describe.js sent just before, if any, stands in for it. Each description serves one event.
-s.queue.push({n:++s.n,type:e.type,capturedAt:performance.timeOrigin+e.timeStamp,url:location.href,detail:e.detail??(p=r)});
-go(r=null);
+// describe.js sends right after, if it runs here, stands in for it (`fvi:d` below). Where a
+// describer runs, a `null` detail waits for it (so does any falsy one, which it never
+// describes: they go in the microtask, and `!` is 5 bytes shorter than `==null`).
+s.queue.push(q={n:++s.n,type:e.type,capturedAt:performance.timeOrigin+e.timeStamp,url:location.href,detail:e.detail});
+go(w&&!q.detail);
 };
 for(let t of /*@EVENT_NAMES@*/[])g.addEventListener("fullview:"+t,on,1);
-// Chromium only: content-script/describe.js, in the page's world, listens before this file
-// and, when a detail cannot be cloned into this world, sends a bounded description of it
-// here, synchronously, as the detail of an `fvi:d` event. The page can send one too; it
-// can only say what the page could have put in the detail itself (ARCHITECTURE.md).
-g.addEventListener("fvi:d",e=>r=e.detail,1);
+// Chromium only: content-script/describe.js, in the page's world, is injected with the relay
+// on a frame's first event, and from document_start on origins that fired events before
+// (crates/background/src/describer.rs). It listens after this file, so for an event whose
+// detail cannot be cloned into this world it sends a bounded description right after this
+// listener queued the event, synchronously, as the detail of an `fvi:d` event: it replaces
+// the queued `null`, and is sent at once when this file is the one delivering. An `fvi:d`
+// without a detail says a describer runs here (it sends one when it starts). The page can
+// send one too; it can only say what the page could have put in the detail itself
+// (ARCHITECTURE.md).
+g.addEventListener("fvi:d",e=>e.detail?q?.detail==null&&x(q.detail=p=e.detail):w=1,1);
 // Asks once for the relay and the engine, and asks again after a failed message (the worker
 // was starting or stopping) or an answer other than "done" (the frame was changing; no frame
 // the sentinel runs in refused injection in our tests), 200 ms later, then 400, 800, ...:

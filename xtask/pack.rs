@@ -184,14 +184,6 @@ pub fn manifest_for(browser: Browser) -> Result<Value, String> {
             if let Some(permissions) = object.get_mut("permissions").and_then(Value::as_array_mut) {
                 permissions.retain(|p| p != "sidePanel");
             }
-            // The describer is for Chromium, which hands content scripts `null` for a
-            // detail it cannot clone; Firefox shows the page's object through Xray.
-            if let Some(scripts) = object
-                .get_mut("content_scripts")
-                .and_then(Value::as_array_mut)
-            {
-                scripts.retain(|s| s["world"] != "MAIN");
-            }
         }
     }
     Ok(m)

@@ -33,8 +33,9 @@ pub fn baseline(kind: BrowserKind) -> Result<BuiltExtension, String> {
     let dir = TempDir::new(&format!("bench-baseline-{}", kind.name()))?;
     let path = dir.path().to_path_buf();
     let ours_manifest: Value = read_json(&ours(kind).join("manifest.json"))?;
-    // The sentinel's entry: Chromium's manifest also lists the describer, in the page's
-    // world (ARCHITECTURE.md), which the baseline does not mirror.
+    // The sentinel's entry, the only one (the describer is registered at run time, only
+    // for origins that fired events: ARCHITECTURE.md); an entry in the page's world would
+    // not be mirrored.
     let mut content_script = ours_manifest["content_scripts"]
         .as_array()
         .and_then(|all| all.iter().find(|c| c["world"] != "MAIN"))

@@ -4,6 +4,7 @@
 //! numbered, and written to `storage.local` before the sender hears "stored". Nothing is
 //! kept only in memory, because either browser may stop this worker at any idle moment.
 
+mod describer;
 mod jobs;
 mod route;
 mod store;

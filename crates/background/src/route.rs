@@ -14,6 +14,7 @@ use fvi_core::log::Sender;
 use fvi_core::protocol::{decode, Request, Response, PROTOCOL_VERSION};
 use fvi_core::TabNoteKind;
 
+use crate::describer;
 use crate::jobs::{self, Job};
 use crate::store;
 
@@ -106,6 +107,15 @@ fn on_message(message: Message, sender: MessageSender, respond: Responder) -> bo
                 refuse(&respond, "engine request from outside a tab".into());
                 return false;
             };
+            describer::first_event(
+                tab_id,
+                frame_id,
+                &[
+                    sender.url.as_deref(),
+                    sender.origin.as_deref(),
+                    sender.tab.as_ref().and_then(|t| t.url.as_deref()),
+                ],
+            );
             if let Some(document) = document.filter(|d| !d.is_empty()) {
                 let top_url = sender.tab.as_ref().and_then(|t| t.url.clone());
                 jobs::push(Job::Bind(

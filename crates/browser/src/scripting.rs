@@ -69,3 +69,76 @@ pub async fn inject_everywhere(files: &[&str]) -> Result<Everywhere> {
     }
     Ok(done)
 }
+
+/// Runs `files` in the page's own world (`world: "MAIN"`) of `frame_id` in `tab_id`.
+pub async fn inject_main(tab_id: i64, frame_id: i64, files: &[&str]) -> Result<()> {
+    let details = to_js(&serde_json::json!({
+        "target": { "tabId": tab_id, "frameIds": [frame_id] },
+        "files": files,
+        "world": "MAIN",
+    }))?;
+    api::call(&["scripting"], "executeScript", &[details]).await?;
+    Ok(())
+}
+
+/// The match patterns of the registered content script `id`, or `None` when none is
+/// registered under that id.
+pub async fn registered_matches(id: &str) -> Result<Option<Vec<String>>> {
+    let filter = to_js(&serde_json::json!({ "ids": [id] }))?;
+    let scripts =
+        from_js(&api::call(&["scripting"], "getRegisteredContentScripts", &[filter]).await?);
+    Ok(scripts.as_array().and_then(|s| s.first()).map(|script| {
+        script
+            .get("matches")
+            .and_then(Value::as_array)
+            .map(|m| {
+                m.iter()
+                    .filter_map(Value::as_str)
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }))
+}
+
+/// Registers `files` to run in the page's own world from document_start, in every frame of
+/// the documents `matches` names (and in `about:`, `data:` and `blob:` frames those documents
+/// create: `matchOriginAsFallback`), under `id`; or, when `exists`, changes that
+/// registration's patterns. Kept across browser restarts where the browser allows (see
+/// `../shared/platform-notes.md`: not under Chromium's `--load-extension`, nor for Firefox's
+/// temporary add-ons).
+pub async fn register_main(
+    id: &str,
+    files: &[&str],
+    matches: &[String],
+    exists: bool,
+) -> Result<()> {
+    let script = serde_json::json!({
+        "id": id,
+        "js": files,
+        "matches": matches,
+        "runAt": "document_start",
+        "allFrames": true,
+        "matchOriginAsFallback": true,
+        "world": "MAIN",
+        "persistAcrossSessions": true,
+    });
+    let method = if exists {
+        "updateContentScripts"
+    } else {
+        "registerContentScripts"
+    };
+    let scripts = to_js(&serde_json::json!([script]))?;
+    api::call(&["scripting"], method, &[scripts]).await?;
+    Ok(())
+}
+
+/// True where content scripts read a page's objects through Xray wrappers (Firefox), so a
+/// page event's `detail` reaches them whole; false where they get a structured clone, `null`
+/// when the clone fails (Chromium), and need the describer. The worker cannot probe that
+/// behaviour itself; `runtime.getBrowserInfo` exists only in Firefox's extension API (MDN,
+/// "runtime.getBrowserInfo": Firefox only), so its presence tells the two apart without
+/// reading the user agent.
+pub fn details_reach_content_scripts_whole() -> bool {
+    api::get(&["runtime", "getBrowserInfo"]).is_ok_and(|f| f.is_function())
+}

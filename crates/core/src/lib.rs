@@ -4,6 +4,7 @@
 //! never makes up an id. Times, tab ids, frame ids and sequence numbers are passed in.
 //! It depends on serde and serde_json only, and is tested with plain `cargo test`.
 
+pub mod describer;
 pub mod detail;
 pub mod event;
 pub mod export;

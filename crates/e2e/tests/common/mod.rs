@@ -352,3 +352,42 @@ pub fn wait_for_stored(browser: &Browser, n: u64, timeout: Duration) -> (Value, 
     .unwrap_or_else(|e| panic!("{e} (had {last})"));
     read_log(browser)
 }
+
+/// The callId of [`prime_describer`]'s event.
+pub const PRIME: &str = "prime";
+
+/// Makes `url`'s origin one that has fired events: fires one plain event there (callId
+/// [`PRIME`]; the log must be empty before) and waits until it is stored. In Chromium, also
+/// waits until the background has registered the describer for the origin, which a fresh
+/// load of `url` shows: `window.__fviDescriber` is there before any event (ARCHITECTURE.md,
+/// "A detail the browser cannot copy"). Leaves the current window on a fresh load of `url`,
+/// which has fired nothing.
+pub fn prime_describer(browser: &Browser, kind: BrowserKind, url: &str, timeout: Duration) {
+    let page = browser.window_handle().unwrap();
+    browser.navigate(url).unwrap();
+    browser
+        .execute(
+            "window.dispatchEvent(new CustomEvent('fullview:callRequested', \
+             { detail: { callId: arguments[0] } }));",
+            &[Value::from(PRIME)],
+        )
+        .unwrap();
+    wait_for_stored(browser, 1, timeout);
+    browser.switch_to_window(&page).unwrap();
+    browser.navigate(url).unwrap();
+    if kind == BrowserKind::Chromium {
+        wait_until(timeout, "the describer registered for the origin", || {
+            browser.navigate(url)?;
+            Ok((browser.execute("return !!window.__fviDescriber;", &[])? == true).then_some(()))
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+/// `events` without [`prime_describer`]'s.
+pub fn without_prime(events: Vec<Value>) -> Vec<Value> {
+    events
+        .into_iter()
+        .filter(|e| e["callId"] != PRIME)
+        .collect()
+}
