@@ -210,6 +210,65 @@
     }
   }, true);
 
+  // After an update, reload or disable (Chromium), this copy is an orphan: its extension
+  // context is gone, so it cannot send, and the sentinel stands down (it would only throw).
+  // The new version's sentinel is injected into this frame a moment later
+  // (crates/background/src/route.rs, on_installed; 1.3 to 3.4 s later in Chromium,
+  // ARCHITECTURE.md, "Extension updates"), in a new world this one cannot reach. Events
+  // fired in between would be lost, so while orphaned this file keeps them, numbered on
+  // from the document's own count, and hands them, with whatever the queue still held, to
+  // content-script/handover.js, which the background injects with the new sentinel: it
+  // dispatches `fvi:hello`, this answers synchronously with one `fvi:handover` event whose
+  // detail (cloned between the worlds) is `{ document, events }`. Once only; at most
+  // ORPHAN_CAP events, for an orphan nobody ever greets (the extension was disabled). The
+  // page sees both events and could forge a handover: it can only add events of its own
+  // frame, which it could fire anyway (ARCHITECTURE.md). Firefox removes an orphan's
+  // listeners itself, so there this never runs.
+  const ORPHAN_CAP = 10000;
+  let orphaned = [];
+  let handedOver = false;
+  const keepOrphaned = (e) => {
+    if (handedOver || orphaned.length >= ORPHAN_CAP || alive()) return;
+    orphaned.push({
+      n: ++state.n,
+      type: e.type,
+      capturedAt: performance.timeOrigin + e.timeStamp,
+      url: location.href,
+      detail: e.detail,
+    });
+  };
+  for (const name of /*@EVENT_NAMES@*/[]) g.addEventListener("fullview:" + name, keepOrphaned, true);
+  // The engine's batches that failed as the context went (crates/content/src/deliver.rs,
+  // keep_for_successor), as the JSON of their events.
+  state.keepOrphaned = (text) => {
+    if (handedOver || alive()) return;
+    try {
+      for (const e of JSON.parse(text)) if (orphaned.length < ORPHAN_CAP) orphaned.push(e);
+    } catch (err) {
+      // Not ours to question: the engine wrote it.
+    }
+  };
+  g.addEventListener("fvi:hello", () => {
+    if (handedOver || alive()) return;
+    // The engine's batches still in flight come through keepOrphaned too.
+    try {
+      if (state.engine && state.engine.unacked) state.engine.unacked();
+    } catch (err) {
+      // An engine that cannot say has nothing to add.
+    }
+    handedOver = true;
+    const seen = new Set();
+    const events = state.queue
+      .splice(0)
+      .concat(orphaned)
+      .map(plainEvent)
+      .filter((e) => !seen.has(e.n) && seen.add(e.n))
+      .sort((a, b) => a.n - b.n);
+    orphaned = [];
+    if (!events.length) return;
+    g.dispatchEvent(new CustomEvent("fvi:handover", { detail: { document: state.document, events } }));
+  }, true);
+
   state.plainMode = plainMode;
   state.relay = deliver;
   // boot.js starts the engine next; if it has not taken over in 15 s (it failed in a way

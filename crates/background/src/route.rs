@@ -49,6 +49,9 @@ pub fn replay(event: EarlyEvent) {
 
 /// The sentinel, as the manifest declares it for every frame.
 const SENTINEL_FILE: &str = "content-script/sentinel.js";
+/// Injected after the sentinel on an update: takes over what the previous version's orphan
+/// kept while nothing could send (content-script/handover.js).
+const HANDOVER_FILE: &str = "content-script/handover.js";
 
 /// Listens to `runtime.onInstalled`; the caller owns the listener.
 pub fn listen_installed() -> fvi_browser::Result<fvi_browser::ExtListener> {
@@ -59,14 +62,16 @@ pub fn listen_installed() -> fvi_browser::Result<fvi_browser::ExtListener> {
 /// tab. Chromium does not inject manifest content scripts into tabs already open then, so
 /// without this such a tab is not captured until the user reloads it (measured on Chromium
 /// 156, issue 10). Firefox does inject them again by itself; the sentinel stands back where
-/// a live one already runs (sentinel.template.js), so no frame listens twice. Tabs the
-/// browser refuses (its own pages, other extensions' pages) are expected and ignored.
+/// a live one already runs (sentinel.template.js), so no frame listens twice. Then the
+/// handover, which collects from the previous version's orphan (Chromium) the events fired
+/// while neither could send. Tabs the browser refuses (its own pages, other extensions'
+/// pages) are expected and ignored.
 fn on_installed(reason: Reason) {
     if !reason.code_is_new() {
         return;
     }
     wasm_bindgen_futures::spawn_local(async {
-        let _ = scripting::inject_everywhere(&[SENTINEL_FILE]).await;
+        let _ = scripting::inject_everywhere(&[SENTINEL_FILE, HANDOVER_FILE]).await;
     });
 }
 

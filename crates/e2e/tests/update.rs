@@ -182,3 +182,95 @@ fn update_in_chromium() {
 fn update_in_firefox() {
     update(BrowserKind::Firefox);
 }
+
+/// Events fired while the update lands: the page fires one every 10 ms from before the
+/// reload until well after the new sentinel is in its frame. In Chromium the previous
+/// version's relay keeps what is fired while it is an orphan, and content-script/handover.js
+/// collects it (ARCHITECTURE.md, "Extension updates"): every event is stored exactly once.
+/// Firefox removes the old scripts and injects the new ones itself; the events in between
+/// are lost (the stated limit): the test checks they are one contiguous run, none twice,
+/// and prints how many.
+fn through_an_update(kind: BrowserKind) {
+    let server = FixtureServer::start([("/ticks.html", Route::html(page("ticks", "")))]).unwrap();
+    let url = server.url("/ticks.html");
+    let browser = common::launch(kind);
+    browser.navigate(&url).unwrap();
+    let page_handle = browser.window_handle().unwrap();
+    // A first event, so the frame has its relay and engine, as a frame in use does.
+    run(&browser, &fire_both("warm"));
+    wait_for_stored(&browser, 2, WAIT);
+    let tab = tab_id_of(&browser, &url);
+    browser.switch_to_window(&page_handle).unwrap();
+    run(
+        &browser,
+        "window.fired = 0; window.ticker = setInterval(() => window.dispatchEvent(\
+           new CustomEvent('fullview:callAccepted', { detail: { callId: 'tick-' + window.fired++ } })), 10);",
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    browser.reload_extension().unwrap();
+    fvi_e2e::wait_until(WAIT, "a sentinel in the frame after the update", || {
+        let frames = sentinels(&browser, tab);
+        Ok((!frames.is_empty() && frames.iter().all(|b| *b)).then_some(()))
+    })
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    browser.switch_to_window(&page_handle).unwrap();
+    let fired = browser
+        .execute("clearInterval(window.ticker); return window.fired;", &[])
+        .unwrap()
+        .as_u64()
+        .unwrap();
+    assert!(fired > 50, "only {fired} ticks fired");
+    // Wait until every tick is stored, or (where some are lost) until nothing more arrives.
+    let want = 2 + fired;
+    let mut last = (0, std::time::Instant::now());
+    fvi_e2e::wait_until(Duration::from_secs(60), "the ticks stored", || {
+        let now = common::stored_count(&browser);
+        if now != last.0 {
+            last = (now, std::time::Instant::now());
+        }
+        Ok((now >= want || last.1.elapsed() > Duration::from_secs(5)).then_some(()))
+    })
+    .unwrap();
+    let (_, events) = read_log(&browser);
+    assert_well_formed(&events);
+    let mut seen = vec![0u32; fired as usize];
+    for e in &events {
+        if let Some(i) = e["callId"].as_str().and_then(|c| c.strip_prefix("tick-")) {
+            seen[i.parse::<usize>().unwrap()] += 1;
+        }
+    }
+    assert!(
+        seen.iter().all(|&c| c <= 1),
+        "a tick stored twice: {seen:?}"
+    );
+    let lost: Vec<usize> = (0..seen.len()).filter(|&i| seen[i] == 0).collect();
+    eprintln!(
+        "{}: {fired} ticks fired through the update, {} stored, {} lost{}",
+        kind.name(),
+        fired as usize - lost.len(),
+        lost.len(),
+        match (lost.first(), lost.last()) {
+            (Some(a), Some(b)) => format!(" (ticks {a} to {b}, about {} ms)", (b - a + 1) * 10),
+            _ => String::new(),
+        }
+    );
+    match kind {
+        BrowserKind::Chromium => assert!(lost.is_empty(), "lost ticks {lost:?}"),
+        BrowserKind::Firefox => {
+            if let (Some(a), Some(b)) = (lost.first(), lost.last()) {
+                assert_eq!(lost.len(), b - a + 1, "lost ticks not one run: {lost:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn through_an_update_in_chromium() {
+    through_an_update(BrowserKind::Chromium);
+}
+
+#[test]
+fn through_an_update_in_firefox() {
+    through_an_update(BrowserKind::Firefox);
+}
