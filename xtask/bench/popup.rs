@@ -251,6 +251,7 @@ fn make_log(calls: usize, per_call: usize) -> (LogMeta, Vec<(String, Vec<EventRe
                 frame_id,
                 url: url.clone(),
                 top_url: Some(url),
+                top_title: None,
                 captured_at: at,
                 stored_at: at + 3.0,
                 detail,

@@ -123,12 +123,14 @@ fn on_message(message: Message, sender: MessageSender, respond: Responder) -> bo
             );
             if let Some(document) = document.filter(|d| !d.is_empty()) {
                 let top_url = sender.tab.as_ref().and_then(|t| t.url.clone());
+                let top_title = sender.tab.as_ref().and_then(|t| t.title.clone());
                 jobs::push(Job::Bind(
                     document,
                     Sender {
                         tab_id,
                         frame_id,
                         top_url,
+                        top_title,
                     },
                 ));
             }
@@ -182,13 +184,14 @@ fn capture(
         return false;
     }
     let from_tab = sender.tab.as_ref().and_then(|t| t.id).zip(sender.frame_id);
-    let top_url = sender.tab.and_then(|t| t.url);
+    let (top_url, top_title) = sender.tab.map_or((None, None), |t| (t.url, t.title));
     // Without a tab (Firefox, while the tab closes), the store looks the document up among
     // those the browser tied to a tab, and refuses it if it is not there.
     let sender = from_tab.map(|(tab_id, frame_id)| Sender {
         tab_id,
         frame_id,
         top_url,
+        top_title,
     });
     jobs::push(Job::Capture {
         sender,

@@ -27,6 +27,8 @@ pub struct MessageSender {
 pub struct SenderTab {
     pub id: Option<i64>,
     pub url: Option<String>,
+    /// Needs the `tabs` permission, which the manifest has.
+    pub title: Option<String>,
 }
 
 /// Answers one message. Calling it is optional; dropping it answers nothing.

@@ -1,6 +1,7 @@
-//! Export format version 1: the file a support engineer attaches to a ticket, and the file
+//! Export format version 2: the file a support engineer attaches to a ticket, and the file
 //! the popup imports read-only. A public contract, documented in `docs/export-format.md`
-//! with a JSON Schema beside it; renaming a field needs version 2.
+//! with a JSON Schema beside it. Every change to it is a new version, and every version
+//! since 1 still imports (version 2 added each event's `topTitle`).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -12,7 +13,10 @@ use crate::time::rfc3339;
 use crate::timeline;
 
 pub const FORMAT: &str = "fullview-event-log";
-pub const VERSION: u32 = 1;
+/// The version this writes; it reads every version from [`OLDEST_VERSION`] to this one.
+pub const VERSION: u32 = 2;
+/// The oldest version it still reads.
+pub const OLDEST_VERSION: u32 = 1;
 /// Largest file the importer reads; larger is refused before parsing.
 pub const MAX_IMPORT_BYTES: usize = 200 * 1024 * 1024;
 
@@ -171,7 +175,8 @@ pub enum ImportError {
     TooDeep(String),
     NotAnExport,
     WrongVersion(u64),
-    BadShape(String),
+    /// The file's version, and what is wrong with its shape.
+    BadShape(u64, String),
 }
 
 impl std::fmt::Display for ImportError {
@@ -194,9 +199,9 @@ impl std::fmt::Display for ImportError {
             ),
             ImportError::WrongVersion(v) => write!(
                 f,
-                "The file is export format version {v}; this inspector reads version {VERSION}."
+                "The file is export format version {v}; this inspector reads versions {OLDEST_VERSION} to {VERSION}."
             ),
-            ImportError::BadShape(e) => write!(f, "The file is a version {VERSION} export but is damaged: {e}."),
+            ImportError::BadShape(v, e) => write!(f, "The file is a version {v} export but is damaged: {e}."),
         }
     }
 }
@@ -220,17 +225,27 @@ pub fn parse(text: &str) -> Result<ExportFile, ImportError> {
     if value.get("format").and_then(Value::as_str) != Some(FORMAT) {
         return Err(ImportError::NotAnExport);
     }
-    match value.get("version").and_then(Value::as_u64) {
-        Some(v) if v == u64::from(VERSION) => {}
+    let version = match value.get("version").and_then(Value::as_u64) {
+        Some(v) if (u64::from(OLDEST_VERSION)..=u64::from(VERSION)).contains(&v) => v,
         Some(v) => return Err(ImportError::WrongVersion(v)),
-        None => return Err(ImportError::BadShape("\"version\" is missing".into())),
-    }
+        None => return Err(ImportError::BadShape(0, "\"version\" is missing".into())),
+    };
     let file: ExportFile =
-        serde_json::from_value(value).map_err(|e| ImportError::BadShape(e.to_string()))?;
+        serde_json::from_value(value).map_err(|e| ImportError::BadShape(version, e.to_string()))?;
+    // Version 1 has no `topTitle`: a version 1 file that has one is not what it says.
+    if version < 2 && file.events.iter().any(|e| e.top_title.is_some()) {
+        return Err(ImportError::BadShape(
+            version,
+            "unknown field `topTitle` (version 2 added it)".into(),
+        ));
+    }
     let mut seqs: Vec<u64> = file.events.iter().map(|e| e.seq).collect();
     seqs.sort_unstable();
     if seqs.windows(2).any(|w| w[0] == w[1]) {
-        return Err(ImportError::BadShape("two events share a seq".into()));
+        return Err(ImportError::BadShape(
+            version,
+            "two events share a seq".into(),
+        ));
     }
     Ok(file)
 }
@@ -248,8 +263,12 @@ mod tests {
                 "The file is JSON but not a Fullview Event Inspector export",
             ),
             (
-                "{\"format\":\"fullview-event-log\",\"version\":2}",
-                "The file is export format version 2; this inspector reads version 1.",
+                "{\"format\":\"fullview-event-log\",\"version\":3}",
+                "The file is export format version 3; this inspector reads versions 1 to 2.",
+            ),
+            (
+                "{\"format\":\"fullview-event-log\",\"version\":2,\"events\":5}",
+                "The file is a version 2 export but is damaged",
             ),
             (
                 "{\"format\":\"fullview-event-log\",\"version\":1,\"events\":5}",
@@ -282,6 +301,7 @@ mod tests {
             frame_id: 0,
             url: "https://shop.example/".into(),
             top_url: Some("https://shop.example/".into()),
+            top_title: Some("Shop – Checkout".into()),
             captured_at: 1_764_000_000_000.0 + seq as f64 * 1000.0,
             stored_at: 1_764_000_000_003.0 + seq as f64 * 1000.0,
             detail: serde_json::json!({ "callId": call_id, "<b>": [1, 2.5, null] }),
@@ -357,7 +377,32 @@ mod tests {
         assert_eq!(read, expected);
         assert_eq!((export.event_count(), export.call_count()), (4, 1));
         assert_eq!(expected.inbound.len(), 1);
-        assert!(text.starts_with("{\n  \"format\": \"fullview-event-log\",\n  \"version\": 1,"));
+        assert!(text.starts_with("{\n  \"format\": \"fullview-event-log\",\n  \"version\": 2,"));
+        assert!(text.contains("\"topTitle\": \"Shop – Checkout\""));
+    }
+
+    /// Version 1 files (no `topTitle`) still import; one that claims version 1 but has a
+    /// title does not.
+    #[test]
+    fn version_1_files_still_import() {
+        let v1 = include_str!("../../../fuzz/corpus/import/doc_example.json");
+        assert!(v1.contains("\"version\": 1"));
+        let file = parse(v1).unwrap();
+        assert_eq!(file.version, 1);
+        assert!(file.events.iter().all(|e| e.top_title.is_none()));
+        let titled = v1.replacen("\"topUrl\":", "\"topTitle\": \"Shop\", \"topUrl\":", 1);
+        let err = parse(&titled).unwrap_err().to_string();
+        assert!(
+            err.starts_with(
+                "The file is a version 1 export but is damaged: unknown field `topTitle`"
+            ),
+            "{err}"
+        );
+        let v2 = titled.replacen("\"version\": 1", "\"version\": 2", 1);
+        assert_eq!(
+            parse(&v2).unwrap().events[0].top_title.as_deref(),
+            Some("Shop")
+        );
     }
 
     /// Above the threshold the file is compact, and reads back the same.
@@ -379,7 +424,7 @@ mod tests {
             Stats::default(),
         );
         let text = String::from_utf8(export.to_bytes()).unwrap();
-        assert!(text.starts_with("{\"format\":\"fullview-event-log\",\"version\":1,"));
+        assert!(text.starts_with("{\"format\":\"fullview-event-log\",\"version\":2,"));
         assert!(!text.contains('\n'));
         assert_eq!(parse(&text).unwrap().events, events);
     }

@@ -1100,6 +1100,7 @@ mod tests {
                     frame_id: 0,
                     url: String::new(),
                     top_url: None,
+                    top_title: None,
                     captured_at: 0.0,
                     stored_at: 0.0,
                     detail: serde_json::Value::Null,

@@ -151,6 +151,8 @@ pub struct BoundDocument {
     pub tab_id: i64,
     pub frame_id: i64,
     pub top_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top_title: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -193,11 +195,13 @@ impl Default for LogMeta {
 }
 
 /// Who sent a capture, as the browser (not the page) reported it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Sender {
     pub tab_id: i64,
     pub frame_id: i64,
     pub top_url: Option<String>,
+    /// The tab's title (`sender.tab.title`), where the browser gives it.
+    pub top_title: Option<String>,
 }
 
 /// Which event counters of one document are stored: all up to `upto`, and `ahead`.
@@ -363,6 +367,7 @@ impl LogMeta {
                 frame_id: sender.frame_id,
                 url: ev.url,
                 top_url: sender.top_url.clone(),
+                top_title: sender.top_title.clone(),
                 captured_at: ev.captured_at,
                 stored_at: now,
                 detail,
@@ -442,6 +447,7 @@ impl LogMeta {
             tab_id: sender.tab_id,
             frame_id: sender.frame_id,
             top_url: sender.top_url.clone(),
+            top_title: sender.top_title.clone(),
         });
         if self.documents.len() > BOUND_DOCUMENTS {
             let extra = self.documents.len() - BOUND_DOCUMENTS;
@@ -459,6 +465,7 @@ impl LogMeta {
                 tab_id: d.tab_id,
                 frame_id: d.frame_id,
                 top_url: d.top_url.clone(),
+                top_title: d.top_title.clone(),
             })
     }
 
@@ -667,6 +674,7 @@ mod tests {
             tab_id: tab,
             frame_id: 0,
             top_url: Some("https://shop.example/".into()),
+            top_title: None,
         }
     }
 

@@ -25,6 +25,10 @@ pub struct EventRecord {
     /// URL of the tab's top-level page when the event arrived, where the browser told us.
     #[serde(default)]
     pub top_url: Option<String>,
+    /// Title of the tab's top-level page when the event arrived, where the browser told us
+    /// (export format version 2; absent in version 1 files and in logs stored before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top_title: Option<String>,
     /// Milliseconds since the Unix epoch when the page fired the event.
     pub captured_at: f64,
     /// Milliseconds since the Unix epoch when the background stored it.

@@ -89,6 +89,7 @@ fn sender(tab: i64, frame: i64) -> Sender {
         tab_id: tab,
         frame_id: frame,
         top_url: Some("https://shop.example/".into()),
+        top_title: None,
     }
 }
 

@@ -252,6 +252,7 @@ fn sender(tab: i64) -> Sender {
         tab_id: tab,
         frame_id: 0,
         top_url: None,
+        top_title: None,
     }
 }
 

@@ -97,6 +97,7 @@ fn parse_log(log: &[Vec<Value>]) -> (Vec<EventRecord>, Vec<TabNote>) {
                     frame_id: entry.get(5).and_then(Value::as_i64).unwrap_or(0),
                     url: url.to_string(),
                     top_url: Some(url.to_string()),
+                    top_title: None,
                     captured_at: at,
                     stored_at: at,
                     detail_truncated: false,

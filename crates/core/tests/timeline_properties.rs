@@ -35,6 +35,7 @@ fn record(seq: u64, kind: EventKind, call_id: Option<String>, tab: i64, at: f64)
         frame_id: 0,
         url: format!("https://site{}.example/page", tab % 7),
         top_url: None,
+        top_title: None,
         captured_at: at,
         stored_at: at,
         detail_truncated: false,

@@ -114,6 +114,8 @@ fn fan_out(kind: BrowserKind) {
         assert_eq!(e["callId"], "call-fan", "{e}");
         assert_eq!(e["frameId"], 0, "{e}");
         assert_eq!(e["topUrl"], e["url"], "{e}");
+        // The tab's title, as the browser reported it with the message (issue 12).
+        assert_eq!(e["topTitle"], "app", "{e}");
         assert_eq!(e["detail"], json!({ "callId": "call-fan" }), "{e}");
     }
     // Two documents: each counts its own events from 1.
@@ -226,6 +228,8 @@ fn iframes(kind: BrowserKind) {
         let e = find(call);
         assert_eq!(e["url"], *url, "{call}: {e}");
         assert_eq!(e["topUrl"], top.as_str(), "{call}: {e}");
+        // Every frame's events carry the tab's (the top page's) title.
+        assert_eq!(e["topTitle"], "top", "{call}: {e}");
         assert_eq!(e["tabId"], tab, "{call}: {e}");
     }
     assert_eq!(find("top")["frameId"], 0);

@@ -325,6 +325,7 @@ mod tests {
             frame_id: 0,
             url: format!("https://site{tab}.example/page"),
             top_url: None,
+            top_title: None,
             captured_at: at,
             stored_at: at,
             detail: json!({ "callId": call }),
