@@ -16,6 +16,7 @@ pub mod record;
 pub mod sentinel;
 pub mod store;
 pub mod summary;
+pub mod tabs;
 pub mod time;
 pub mod timeline;
 
