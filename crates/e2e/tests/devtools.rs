@@ -91,7 +91,9 @@ const FIREFOX_PRELUDE: &str = "\
 
 /// Firefox, chrome context: evaluates `arguments[1]` (a function body) in the Fullview
 /// panel of the toolbox of tab `arguments[0]`, through a one-shot frame script, and passes
-/// back `{ ok: <JSON text> }` or `{ err }`. The sandbox has the panel's principal and sees
+/// back `{ ok: <JSON text> }` or `{ err }`. Only once the panel's `<browser>` shows the
+/// panel page (`arguments[2]`): a frame script loaded before its frame exists never runs,
+/// and the answer is awaited 5 s at most, so one lost message cannot use up a whole wait. The sandbox has the panel's principal and sees
 /// its window without Xrays (so expandos the test sets stay visible to later reads), and is
 /// not subject to the page's CSP.
 const FIREFOX_EVAL: &str = "\
@@ -102,9 +104,14 @@ const FIREFOX_EVAL: &str = "\
     const frame = tool && tb.doc.getElementById('toolbox-panel-iframe-' + tool.id);\
     const panel = frame && frame.contentDocument && frame.contentDocument.querySelector('browser');\
     if (!panel) return done({ err: 'no Fullview panel browser in the toolbox' });\
+    const at = panel.currentURI ? panel.currentURI.spec : '';\
+    if (!at.includes(arguments[2])) return done({ err: 'the panel shows ' + at });\
     const mm = panel.messageManager;\
     const name = 'fvi-e2e:' + Math.random();\
-    const answer = (m) => { mm.removeMessageListener(name, answer); done(m.data); };\
+    const answer = (m) => { clearTimeout(timer); mm.removeMessageListener(name, answer); done(m.data); };\
+    const timer = setTimeout(() => {\
+      mm.removeMessageListener(name, answer); done({ err: 'no answer from the panel in 5 s' });\
+    }, 5000);\
     mm.addMessageListener(name, answer);\
     const wrapped = 'JSON.stringify((() => {' + arguments[1] + '})() ?? null)';\
     const code = 'let a; try {' +\
@@ -273,7 +280,7 @@ impl Panel {
                 let v = browser.in_chrome_context(|wd| {
                     wd.execute_async(
                         &format!("{FIREFOX_PRELUDE}{FIREFOX_EVAL}"),
-                        &[json!(tab_id), json!(body)],
+                        &[json!(tab_id), json!(body), json!(PANEL_PAGE)],
                     )
                 })?;
                 match (v.get("ok").and_then(Value::as_str), v.get("err")) {
