@@ -2,8 +2,9 @@
 //! page opened as a tab (that is `panels.rs`): DevTools opened on a tab after it fired
 //! events shows them from the durable log, scoped to that tab (found through
 //! `devtools.inspectedWindow.tabId`: the panel's URL names no tab); it updates live, and
-//! keeps following its tab through a navigation and a reload; and DevTools opened while its
-//! tab is in the middle of a navigation is bound to the tab from the start.
+//! keeps following its tab through a navigation within the site, one to another site and a
+//! reload; and DevTools opened while its tab is in the middle of a navigation is bound to
+//! the tab from the start.
 //!
 //! How each browser's panel is opened and read (../shared/platform-notes.md, "DevTools
 //! panel"):
@@ -320,6 +321,10 @@ fn wait_panel(
     }
 }
 
+/// Whether the panel's banner about its tab (closed, or a page that cannot be captured) is
+/// hidden.
+const NO_BANNER: &str = "return document.getElementById('tab-banner').hidden;";
+
 /// The panel's own facts: its URL's query, the tab scope chosen, and that choice's label.
 const PLACEMENT: &str = "\
     const s = document.getElementById('filter-tab');\
@@ -335,6 +340,7 @@ fn follows_inspected_tab(kind: BrowserKind) {
     let server = FixtureServer::start([
         ("/a", page("Shop A")),
         ("/a2", page("Shop A, next page")),
+        ("/a3", page("Shop A, on another site")),
         ("/b", page("Shop B")),
     ])
     .unwrap();
@@ -382,32 +388,43 @@ fn follows_inspected_tab(kind: BrowserKind) {
         json!(["a-2", "a-1"]),
     );
 
-    // Tab A navigates to another page of the site, then reloads: the panel follows it.
-    b.webdriver().navigate(&server.url("/a2")).unwrap();
-    fire(b, "a-3");
-    wait_panel(
-        b,
-        p,
-        id_a,
-        "the call fired after the navigation",
-        ROWS,
-        json!(["a-3", "a-2", "a-1"]),
-    );
-    b.webdriver().refresh().unwrap();
-    fire(b, "a-4");
-    wait_panel(
-        b,
-        p,
-        id_a,
-        "the call fired after the reload",
-        ROWS,
-        json!(["a-4", "a-3", "a-2", "a-1"]),
-    );
+    // Tab A navigates to another page of the site, then to another site (`localhost`:
+    // both browsers move the tab to another process, and DevTools to another target),
+    // then reloads: the panel follows it each time.
+    let steps = [
+        ("a navigation within the site", server.url("/a2")),
+        ("a navigation to another site", server.localhost_url("/a3")),
+        ("a reload", String::new()),
+    ];
+    let mut want = vec!["a-2", "a-1"];
+    for (i, (what, url)) in steps.iter().enumerate() {
+        if url.is_empty() {
+            b.webdriver().refresh().unwrap();
+        } else {
+            b.webdriver().navigate(url).unwrap();
+        }
+        let call = ["a-3", "a-4", "a-5"][i];
+        fire(b, call);
+        want.insert(0, call);
+        wait_panel(
+            b,
+            p,
+            id_a,
+            &format!("the call fired after {what}"),
+            ROWS,
+            json!(want),
+        );
+    }
     assert_eq!(
         p.eval(b, id_a, "return window.__sameDocument === true;")
             .unwrap(),
         json!(true),
         "the panel followed its tab live, without being loaded again"
+    );
+    assert_eq!(
+        p.eval(b, id_a, NO_BANNER).unwrap(),
+        json!(true),
+        "no closed-tab or cannot-capture banner for an open ordinary page"
     );
 
     // All tabs, on request.
@@ -424,7 +441,7 @@ fn follows_inspected_tab(kind: BrowserKind) {
         id_a,
         "every tab's calls",
         ROWS,
-        json!(["a-4", "a-3", "a-2", "b-2", "b-1", "a-1"]),
+        json!(["a-5", "a-4", "a-3", "a-2", "b-2", "b-1", "a-1"]),
     );
 }
 
@@ -616,6 +633,11 @@ fn binds_mid_navigation(kind: BrowserKind) {
         "the call fired on the page the navigation reached",
         ROWS,
         json!(["c-2", "c-1"]),
+    );
+    assert_eq!(
+        p.eval(b, id_c, NO_BANNER).unwrap(),
+        json!(true),
+        "no closed-tab or cannot-capture banner for an open ordinary page"
     );
 }
 
