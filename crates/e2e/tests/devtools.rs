@@ -70,8 +70,9 @@ const PANEL_PAGE: &str = "popup/popup.html?host=devtools";
 /// Shows the Fullview panel in a Chromium DevTools window (DevTools-internal code; the
 /// module layout is Chromium 156's and may change between versions). `null` until DevTools
 /// has built its window and the extension's devtools page has registered the panel. It
-/// must not create the window itself (`InspectorView.instance()` does, and before DevTools
-/// has loaded its settings that throws and DevTools never finishes starting).
+/// must not create the window itself: `InspectorView.instance()` does, and called before
+/// DevTools has loaded its settings it throws ("Unable to create settings"); in the run that
+/// did so, the panel never appeared within 30 s.
 const CHROMIUM_SHOW_PANEL: &str = "(async () => {\
      const ui = await import('./ui/legacy/legacy.js');\
      const view = ui.InspectorView.InspectorView.maybeGetInspectorViewInstance();\
@@ -93,10 +94,10 @@ const FIREFOX_PRELUDE: &str = "\
 /// Firefox, chrome context: evaluates `arguments[1]` (a function body) in the Fullview
 /// panel of the toolbox of tab `arguments[0]`, through a one-shot frame script, and passes
 /// back `{ ok: <JSON text> }` or `{ err }`. Only once the panel's `<browser>` shows the
-/// panel page (`arguments[2]`): a frame script loaded before its frame exists never runs,
-/// and the answer is awaited 5 s at most, so one lost message cannot use up a whole wait. The sandbox has the panel's principal and sees
-/// its window without Xrays (so expandos the test sets stay visible to later reads), and is
-/// not subject to the page's CSP.
+/// panel page (`arguments[2]`): a frame script loaded before its frame exists never runs.
+/// The answer is awaited 5 s at most, so one lost message cannot use up a whole wait. The
+/// sandbox has the panel's principal and sees its window without Xrays (so expandos the
+/// test sets stay visible to later reads), and is not subject to the page's CSP.
 const FIREFOX_EVAL: &str = "\
     const done = arguments[arguments.length - 1];\
     const tb = gDevTools.getToolboxForTab(tab);\
