@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use fvi_core::EventKind;
-use fvi_e2e::{Browser, BrowserKind, LaunchOptions, TempDir};
+use fvi_e2e::{temp_dir, Browser, BrowserKind, LaunchOptions, TempDir};
 use serde_json::{json, Value};
 
 use crate::pack;
@@ -30,7 +30,7 @@ pub fn ours(kind: BrowserKind) -> PathBuf {
 /// The names come from `fvi_core::EventKind::ALL`, as the sentinel's do. `FVI_BASELINE_JS`
 /// names a file to run instead.
 pub fn baseline(kind: BrowserKind) -> Result<BuiltExtension, String> {
-    let dir = TempDir::new(&format!("bench-baseline-{}", kind.name()))?;
+    let dir = temp_dir(&format!("bench-baseline-{}", kind.name()))?;
     let path = dir.path().to_path_buf();
     let ours_manifest: Value = read_json(&ours(kind).join("manifest.json"))?;
     // The sentinel's entry: Chromium's manifest also lists the describer, in the page's
@@ -77,7 +77,7 @@ pub fn baseline(kind: BrowserKind) -> Result<BuiltExtension, String> {
 /// A copy of our built extension plus [`PROBE_PAGE`]; nothing else differs (same manifest,
 /// so the same Chromium id and Firefox add-on id).
 pub fn ours_with_probe(kind: BrowserKind) -> Result<BuiltExtension, String> {
-    let dir = TempDir::new(&format!("bench-ours-{}", kind.name()))?;
+    let dir = temp_dir(&format!("bench-ours-{}", kind.name()))?;
     let path = dir.path().join(kind.dist_name());
     let from = ours(kind);
     for file in pack::walk(&from)? {

@@ -21,7 +21,7 @@ use common::{
     computed_label, element_of, keys, press_keys, read_log, screenshot_path, send_keys, tab_id_of,
     wait_for_events, wait_for_log,
 };
-use fvi_e2e::{wait_until, Browser, BrowserKind, FixtureServer, LaunchOptions, Route, TempDir};
+use fvi_e2e::{temp_dir, wait_until, Browser, BrowserKind, FixtureServer, LaunchOptions, Route};
 use serde_json::{json, Value};
 
 /// Long enough for a cold wasm start on a loaded 2-core machine; a passing test takes a
@@ -1456,7 +1456,7 @@ fn import_files(kind: BrowserKind) {
     let live = vec!["live-1".to_string()];
     wait_rows(b, "the live call", &live);
     let stored = storage_snapshot(b);
-    let dir = TempDir::new("popup-import").unwrap();
+    let dir = temp_dir("popup-import").unwrap();
 
     // A good file: shown instead of the live log, labelled, read-only.
     let good = import_fixture(

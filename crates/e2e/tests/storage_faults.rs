@@ -126,28 +126,14 @@ impl<'a> Fault<'a> {
         match self.browser.kind() {
             BrowserKind::Chromium => {
                 let expression = format!("({PATCH_JS})(globalThis, {on})");
-                let origin = format!("{}/", self.browser.extension_origin());
+                let origin = self.browser.extension_origin();
                 let (cdp, session) = self.cdp.as_mut().expect("a DevTools connection");
                 // The attached worker may have stopped: then attach to the one running now
                 // (a failed evaluation says so), once.
                 for _ in 0..2 {
                     if session.is_none() {
-                        let worker = wait_until(
-                            Duration::from_secs(20),
-                            "the extension's service worker target",
-                            || {
-                                Ok(cdp
-                                    .targets()?
-                                    .into_iter()
-                                    .filter(|t| t["type"] == "service_worker")
-                                    .find(|t| {
-                                        t["url"].as_str().is_some_and(|u| u.starts_with(&origin))
-                                    })
-                                    .and_then(|t| t["targetId"].as_str().map(str::to_string)))
-                            },
-                        )
-                        .unwrap_or_else(|e| panic!("{e}"));
-                        *session = Some(cdp.attach(&worker).unwrap_or_else(|e| panic!("{e}")));
+                        *session =
+                            Some(cdp.attach_worker(&origin).unwrap_or_else(|e| panic!("{e}")));
                     }
                     match cdp.eval(session.as_deref().unwrap(), &expression) {
                         Ok(v) => return v,
