@@ -27,8 +27,7 @@ pub fn ours(kind: BrowserKind) -> PathBuf {
 
 /// The plain-JS baseline: one content script, declared exactly as ours is (same matches,
 /// `run_at`, frames), whose only work is registering the same eight capturing listeners.
-/// The names come from `fvi_core::EventKind::ALL`, as the sentinel's do. `FVI_BASELINE_JS`
-/// names a file to run instead.
+/// The names come from `fvi_core::EventKind::ALL`, as the sentinel's do.
 pub fn baseline(kind: BrowserKind) -> Result<BuiltExtension, String> {
     let dir = temp_dir(&format!("bench-baseline-{}", kind.name()))?;
     let path = dir.path().to_path_buf();
@@ -62,13 +61,6 @@ pub fn baseline(kind: BrowserKind) -> Result<BuiltExtension, String> {
          globalThis.addEventListener(name, onEvent, true);\n}})();\n",
         serde_json::to_string(&names).expect("names serialise")
     );
-    // To find what a cost comes from, the baseline can run another script in the same
-    // extension (BENCHMARKS.md: the sentinel's size, found this way).
-    let script = match std::env::var_os("FVI_BASELINE_JS") {
-        Some(file) => std::fs::read_to_string(&file)
-            .map_err(|e| format!("FVI_BASELINE_JS={}: {e}", file.to_string_lossy()))?,
-        None => script,
-    };
     write(&path.join("manifest.json"), &pretty(&manifest))?;
     write(&path.join("baseline.js"), &script)?;
     Ok(BuiltExtension { _dir: dir, path })
