@@ -453,14 +453,10 @@ impl Browser {
     }
 
     fn background_targets(&self) -> Result<Vec<String>, String> {
-        let prefix = format!("{}/", self.extension_origin());
-        Ok(self
-            .targets()?
-            .into_iter()
-            .filter(|t| t["type"] == "service_worker")
-            .filter(|t| t["url"].as_str().is_some_and(|u| u.starts_with(&prefix)))
-            .filter_map(|t| t["targetId"].as_str().map(str::to_string))
-            .collect())
+        Ok(crate::cdp::service_workers(
+            &self.targets()?,
+            &self.extension_origin(),
+        ))
     }
 
     /// Firefox: `Extension.backgroundState` (`"stopped"`, `"starting"`, `"running"`,

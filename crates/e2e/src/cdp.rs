@@ -204,18 +204,10 @@ impl Cdp {
     /// (`chrome-extension://<id>`), waiting up to 20 s for it to run (it registers a moment
     /// after the browser starts, and again after it was stopped); returns the session id.
     pub fn attach_worker(&mut self, origin: &str) -> Result<String, String> {
-        let prefix = format!("{origin}/");
         let worker = wait_until(
             Duration::from_secs(20),
             &format!("the service worker target of {origin}"),
-            || {
-                Ok(self
-                    .targets()?
-                    .into_iter()
-                    .filter(|t| t["type"] == "service_worker")
-                    .find(|t| t["url"].as_str().is_some_and(|u| u.starts_with(&prefix)))
-                    .and_then(|t| t["targetId"].as_str().map(str::to_string)))
-            },
+            || Ok(service_workers(&self.targets()?, origin).into_iter().next()),
         )?;
         self.attach(&worker)
     }
@@ -232,6 +224,19 @@ impl Cdp {
         }
         Ok(r["result"]["value"].clone())
     }
+}
+
+/// The target ids of the service workers of the extension at `origin`
+/// (`chrome-extension://<id>`) among `targets` (`Target.getTargets`' `targetInfos`, from
+/// this client or from chromedriver's bridge).
+pub fn service_workers(targets: &[Value], origin: &str) -> Vec<String> {
+    let prefix = format!("{origin}/");
+    targets
+        .iter()
+        .filter(|t| t["type"] == "service_worker")
+        .filter(|t| t["url"].as_str().is_some_and(|u| u.starts_with(&prefix)))
+        .filter_map(|t| t["targetId"].as_str().map(str::to_string))
+        .collect()
 }
 
 /// `Performance.getMetrics` as `name → value`.
