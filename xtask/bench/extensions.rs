@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use fvi_core::EventKind;
-use fvi_e2e::{Browser, BrowserKind, LaunchOptions, TempDir};
+use fvi_e2e::{temp_dir, Browser, BrowserKind, LaunchOptions, TempDir};
 use serde_json::{json, Value};
 
 use crate::pack;
@@ -27,10 +27,9 @@ pub fn ours(kind: BrowserKind) -> PathBuf {
 
 /// The plain-JS baseline: one content script, declared exactly as ours is (same matches,
 /// `run_at`, frames), whose only work is registering the same eight capturing listeners.
-/// The names come from `fvi_core::EventKind::ALL`, as the sentinel's do. `FVI_BASELINE_JS`
-/// names a file to run instead.
+/// The names come from `fvi_core::EventKind::ALL`, as the sentinel's do.
 pub fn baseline(kind: BrowserKind) -> Result<BuiltExtension, String> {
-    let dir = TempDir::new(&format!("bench-baseline-{}", kind.name()))?;
+    let dir = temp_dir(&format!("bench-baseline-{}", kind.name()))?;
     let path = dir.path().to_path_buf();
     let ours_manifest: Value = read_json(&ours(kind).join("manifest.json"))?;
     // The sentinel's entry, the only one (the describer is registered at run time, only
@@ -63,13 +62,6 @@ pub fn baseline(kind: BrowserKind) -> Result<BuiltExtension, String> {
          globalThis.addEventListener(name, onEvent, true);\n}})();\n",
         serde_json::to_string(&names).expect("names serialise")
     );
-    // To find what a cost comes from, the baseline can run another script in the same
-    // extension (BENCHMARKS.md: the sentinel's size, found this way).
-    let script = match std::env::var_os("FVI_BASELINE_JS") {
-        Some(file) => std::fs::read_to_string(&file)
-            .map_err(|e| format!("FVI_BASELINE_JS={}: {e}", file.to_string_lossy()))?,
-        None => script,
-    };
     write(&path.join("manifest.json"), &pretty(&manifest))?;
     write(&path.join("baseline.js"), &script)?;
     Ok(BuiltExtension { _dir: dir, path })
@@ -78,7 +70,7 @@ pub fn baseline(kind: BrowserKind) -> Result<BuiltExtension, String> {
 /// A copy of our built extension plus [`PROBE_PAGE`]; nothing else differs (same manifest,
 /// so the same Chromium id and Firefox add-on id).
 pub fn ours_with_probe(kind: BrowserKind) -> Result<BuiltExtension, String> {
-    let dir = TempDir::new(&format!("bench-ours-{}", kind.name()))?;
+    let dir = temp_dir(&format!("bench-ours-{}", kind.name()))?;
     let path = dir.path().join(kind.dist_name());
     let from = ours(kind);
     for file in pack::walk(&from)? {

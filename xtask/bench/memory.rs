@@ -71,18 +71,7 @@ pub fn run() -> Result<(), String> {
 fn chromium(url: &str) -> Result<(), String> {
     let (browser, _ext) = burst::launch(BrowserKind::Chromium)?;
     let mut cdp = Cdp::connect(browser.profile_dir())?;
-    let worker = cdp
-        .targets()?
-        .into_iter()
-        .find(|t| {
-            t["type"] == "service_worker"
-                && t["url"]
-                    .as_str()
-                    .is_some_and(|u| u.starts_with(&browser.extension_origin()))
-        })
-        .and_then(|t| t["targetId"].as_str().map(str::to_string))
-        .ok_or("no service worker target for the extension")?;
-    let session = cdp.attach(&worker)?;
+    let session = cdp.attach_worker(&browser.extension_origin())?;
     browser.navigate(url)?;
     // Let the start-up settle (wasm instantiated, first storage reads done).
     std::thread::sleep(Duration::from_secs(2));

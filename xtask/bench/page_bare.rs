@@ -15,7 +15,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fvi_e2e::{BrowserKind, TempDir};
+use fvi_e2e::{chromium_args, temp_dir, BrowserKind};
 
 use super::extensions::{self, Variant};
 use super::page_cost::fixture;
@@ -132,19 +132,11 @@ fn one_run(
     extension: Option<&Path>,
     tag: &str,
 ) -> Result<Run, String> {
-    let profile = TempDir::new(&format!("bench-bare-{tag}"))?;
+    let profile = temp_dir(&format!("bench-bare-{tag}"))?;
     let of = WARM + MEASURED;
     let url = server.url(&format!("/shop-loop.html?load=0&of={of}&run={tag}"));
-    let mut args: Vec<String> = fvi_e2e::CHROMIUM_FLAGS
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    args.push("--window-size=1280,900".into());
-    args.push(format!("--user-data-dir={}", profile.path().display()));
-    if let Some(dir) = extension {
-        args.push(format!("--load-extension={}", dir.display()));
-        args.push(format!("--disable-extensions-except={}", dir.display()));
-    }
+    // The rig's own command line, as chromedriver would get it.
+    let mut args = chromium_args((1280, 900), profile.path(), extension);
     args.push(url);
     let child = Command::new("chromium")
         .args(&args)

@@ -439,23 +439,13 @@ fn chromium_renderers(profile: &Path) -> (Vec<u32>, Option<u32>) {
 /// [`navigate_and_wait`]. The tab is reused so the renderer processes are too: a fresh
 /// tab would put process start-up, and its noise, into every load.
 fn chromium_tab(cdp: &mut Cdp) -> Result<(String, String), String> {
-    let target = cdp.call("Target.createTarget", json!({ "url": "about:blank" }), None)?;
-    let target = target["targetId"]
-        .as_str()
-        .ok_or("createTarget: no targetId")?;
-    let s = cdp.attach(target)?;
-    cdp.call("Page.enable", json!({}), Some(&s))?;
+    let (target, s) = cdp.new_tab()?;
     cdp.call(
         "Performance.enable",
         json!({ "timeDomain": "threadTicks" }),
         Some(&s),
     )?;
-    cdp.call(
-        "Target.setAutoAttach",
-        json!({ "autoAttach": true, "waitForDebuggerOnStart": true, "flatten": true }),
-        Some(&s),
-    )?;
-    Ok((target.to_string(), s))
+    Ok((target, s))
 }
 
 /// One Chromium load in the variant's tab; see the module comment for what is measured.
@@ -494,20 +484,9 @@ fn chromium_load(cdp: &mut Cdp, s: &str, profile: &Path, url: &str) -> Result<Sa
 /// The JS heap of one load in a fresh tab: `JSHeapUsedSize` summed over the page's
 /// processes (the top one and the cross-site iframe's), after load and after a full GC.
 fn chromium_heap(cdp: &mut Cdp, url: &str) -> Result<Sample, String> {
-    let target = cdp.call("Target.createTarget", json!({ "url": "about:blank" }), None)?;
-    let target = target["targetId"]
-        .as_str()
-        .ok_or("createTarget: no targetId")?
-        .to_string();
+    let (target, s) = cdp.new_tab()?;
     let result = (|| {
-        let s = cdp.attach(&target)?;
-        cdp.call("Page.enable", json!({}), Some(&s))?;
         cdp.call("Performance.enable", json!({}), Some(&s))?;
-        cdp.call(
-            "Target.setAutoAttach",
-            json!({ "autoAttach": true, "waitForDebuggerOnStart": true, "flatten": true }),
-            Some(&s),
-        )?;
         let children = navigate_and_wait(cdp, &s, url)?;
         wait_load_event_end(cdp, &s)?;
         let sessions: Vec<&str> = std::iter::once(s.as_str())
@@ -590,19 +569,8 @@ fn wait_load_event_end(cdp: &mut Cdp, s: &str) -> Result<f64, String> {
 /// A check before measuring: in how many of the page's frames does an extension's isolated
 /// world exist (i.e. did a content script run)? `(with, frames)`.
 fn chromium_injected_frames(cdp: &mut Cdp, url: &str) -> Result<(usize, usize), String> {
-    let target = cdp.call("Target.createTarget", json!({ "url": "about:blank" }), None)?;
-    let target = target["targetId"]
-        .as_str()
-        .ok_or("createTarget: no targetId")?
-        .to_string();
+    let (target, s) = cdp.new_tab()?;
     let result = (|| {
-        let s = cdp.attach(&target)?;
-        cdp.call("Page.enable", json!({}), Some(&s))?;
-        cdp.call(
-            "Target.setAutoAttach",
-            json!({ "autoAttach": true, "waitForDebuggerOnStart": true, "flatten": true }),
-            Some(&s),
-        )?;
         let children = navigate_and_wait(cdp, &s, url)?;
         let tree = cdp.call("Page.getFrameTree", json!({}), Some(&s))?;
         // The tree of the top process lists out-of-process iframes without their frames.

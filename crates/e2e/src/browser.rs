@@ -9,12 +9,14 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+pub use crate::capabilities::LaunchOptions;
+
 use crate::capabilities;
 use crate::downloads;
 use crate::driver::DriverProcess;
-use crate::tempdir::TempDir;
 use crate::wait::wait_until;
 use crate::webdriver::WebDriver;
+use crate::{temp_dir, TempDir};
 
 /// The Chromium extension id, fixed by the manifest's `key` (the id is derived from the
 /// public key, not from the folder, so it is the same on every machine).
@@ -48,37 +50,6 @@ impl BrowserKind {
         match self {
             BrowserKind::Chromium => "chrome",
             BrowserKind::Firefox => "firefox",
-        }
-    }
-}
-
-/// Knobs for [`Browser::launch_with`].
-#[derive(Clone, Debug)]
-pub struct LaunchOptions {
-    /// Firefox: `extensions.background.idle.timeout`, how long the MV3 event page may sit
-    /// idle before Firefox suspends it (Firefox's default is 30 s). Chromium has no
-    /// equivalent switch (its service worker idles out after ~30 s); use
-    /// [`Browser::stop_background`] there.
-    pub background_idle_timeout: Option<Duration>,
-    /// Window (and so viewport/screenshot) size.
-    pub window_size: (u32, u32),
-    /// Extra prefs: Firefox pref names, or Chromium dotted pref paths
-    /// (`"download.prompt_for_download"`).
-    pub extra_prefs: Vec<(String, Value)>,
-    /// Extra browser command-line arguments.
-    pub extra_args: Vec<String>,
-    /// Leave the profile and downloads folders on disk after drop (debugging).
-    pub keep_dirs: bool,
-}
-
-impl Default for LaunchOptions {
-    fn default() -> Self {
-        LaunchOptions {
-            background_idle_timeout: None,
-            window_size: (1280, 900),
-            extra_prefs: Vec::new(),
-            extra_args: Vec::new(),
-            keep_dirs: false,
         }
     }
 }
@@ -193,21 +164,42 @@ impl Browser {
         if !extension_dir.join("manifest.json").is_file() {
             return Err(format!("{} has no manifest.json", extension_dir.display()));
         }
-        let mut profile = TempDir::new(&format!("{}-profile", kind.name()))?;
-        let mut downloads = TempDir::new(&format!("{}-downloads", kind.name()))?;
-        if options.keep_dirs {
-            profile.keep();
-            downloads.keep();
-        }
+        Browser::start(kind, Some(extension_dir), options)
+    }
+
+    /// Starts `kind` like [`Browser::launch_with`] (same flags, prefs, fresh profile and
+    /// downloads folder) but loads no extension, for benchmarks that need a browser as the
+    /// user had it before installing anything. [`Browser::extension_host`] is empty, and
+    /// the extension-page helpers must not be used.
+    ///
+    /// Chromium: a caller may load another unpacked extension through
+    /// [`LaunchOptions::extra_args`] (no service worker or fixed id is required of it).
+    /// Firefox: no add-on is installed; [`WebDriver::install_addon`] can install one.
+    pub fn launch_without_extension(
+        kind: BrowserKind,
+        options: LaunchOptions,
+    ) -> Result<Browser, String> {
+        Browser::start(kind, None, options)
+    }
+
+    /// The one launch path: the driver, the session with its capabilities, then (with an
+    /// extension) loading it and checking its id.
+    fn start(
+        kind: BrowserKind,
+        extension_dir: Option<PathBuf>,
+        options: LaunchOptions,
+    ) -> Result<Browser, String> {
+        let mut profile = temp_dir(&format!("{}-profile", kind.name()))?;
+        let mut downloads = temp_dir(&format!("{}-downloads", kind.name()))?;
+        profile.disable_cleanup(options.keep_dirs);
+        downloads.disable_cleanup(options.keep_dirs);
         // The log lives next to (not inside) the profile so the browser never sees it.
         let log_path = profile.path().with_extension("driver.log");
         let driver = spawn_driver(kind, &log_path)?;
-        let fail = |e: String, driver: &DriverProcess| format!("{e}\n{}", driver.log_tail(60));
-
         let caps = match kind {
             BrowserKind::Chromium => capabilities::chromium(
                 &program("CHROMIUM_BIN", &["/usr/bin/chromium"])?,
-                &extension_dir,
+                extension_dir.as_deref(),
                 profile.path(),
                 downloads.path(),
                 &options,
@@ -216,28 +208,30 @@ impl Browser {
                 &program("FIREFOX_BIN", &["/usr/bin/firefox-esr"])?,
                 profile.path(),
                 downloads.path(),
+                (FIREFOX_ADDON_ID, FIREFOX_EXTENSION_UUID),
                 &options,
             ),
         };
+        let fail = |e: String, driver: &DriverProcess| format!("{e}\n{}", driver.log_tail(60));
         let webdriver = WebDriver::new_session(driver.host_port(), caps)
             .map_err(|e| fail(format!("{} did not start: {e}", kind.name()), &driver))?;
         let mut browser = Browser {
             kind,
             webdriver,
             extension_host: String::new(),
-            extension_dir: extension_dir.clone(),
+            extension_dir: extension_dir.unwrap_or_default(),
             options,
             driver,
             downloads,
             profile,
         };
         browser
-            .after_start(&extension_dir)
+            .after_start()
             .map_err(|e| fail(e, &browser.driver))?;
         Ok(browser)
     }
 
-    fn after_start(&mut self, extension_dir: &Path) -> Result<(), String> {
+    fn after_start(&mut self) -> Result<(), String> {
         self.set_timeouts(
             Duration::from_secs(30),
             Duration::from_secs(30),
@@ -245,6 +239,9 @@ impl Browser {
         )?;
         let (w, h) = self.options.window_size;
         self.set_window_rect(0, 0, w, h)?;
+        if self.extension_dir.as_os_str().is_empty() {
+            return Ok(());
+        }
         match self.kind {
             BrowserKind::Chromium => {
                 // Belt and braces: on Chromium 156 `--headless=new` the download prefs
@@ -267,7 +264,7 @@ impl Browser {
                 self.extension_host = found;
             }
             BrowserKind::Firefox => {
-                let id = self.install_addon(extension_dir, true)?;
+                let id = self.install_addon(&self.extension_dir, true)?;
                 if id != FIREFOX_ADDON_ID {
                     return Err(format!(
                         "installed add-on id {id} is not {FIREFOX_ADDON_ID}: check \
@@ -456,14 +453,10 @@ impl Browser {
     }
 
     fn background_targets(&self) -> Result<Vec<String>, String> {
-        let prefix = format!("{}/", self.extension_origin());
-        Ok(self
-            .targets()?
-            .into_iter()
-            .filter(|t| t["type"] == "service_worker")
-            .filter(|t| t["url"].as_str().is_some_and(|u| u.starts_with(&prefix)))
-            .filter_map(|t| t["targetId"].as_str().map(str::to_string))
-            .collect())
+        Ok(crate::cdp::service_workers(
+            &self.targets()?,
+            &self.extension_origin(),
+        ))
     }
 
     /// Firefox: `Extension.backgroundState` (`"stopped"`, `"starting"`, `"running"`,
@@ -665,81 +658,6 @@ impl Browser {
                 .map_err(|e| format!("creating {}: {e}", parent.display()))?;
         }
         std::fs::write(path, png).map_err(|e| format!("writing {}: {e}", path.display()))
-    }
-}
-
-/// Launching without the extension, for benchmarks that need a browser as the user had it
-/// before installing anything (kept apart from [`Browser::launch_with`] so the tests' path
-/// stays exactly as it was).
-impl Browser {
-    /// Starts `kind` like [`Browser::launch_with`] (same flags, prefs, fresh profile and
-    /// downloads folder) but loads no extension. [`Browser::extension_host`] is empty, and
-    /// the extension-page helpers must not be used.
-    ///
-    /// Chromium: `--load-extension`/`--disable-extensions-except` are left out, so a
-    /// caller may load another unpacked extension through [`LaunchOptions::extra_args`]
-    /// (no service worker or fixed id is required of it). Firefox: no add-on is installed;
-    /// [`WebDriver::install_addon`] can install one.
-    pub fn launch_without_extension(
-        kind: BrowserKind,
-        options: LaunchOptions,
-    ) -> Result<Browser, String> {
-        let mut profile = TempDir::new(&format!("{}-bare-profile", kind.name()))?;
-        let mut downloads = TempDir::new(&format!("{}-bare-downloads", kind.name()))?;
-        if options.keep_dirs {
-            profile.keep();
-            downloads.keep();
-        }
-        let log_path = profile.path().with_extension("driver.log");
-        let driver = spawn_driver(kind, &log_path)?;
-        let mut caps = match kind {
-            BrowserKind::Chromium => capabilities::chromium(
-                &program("CHROMIUM_BIN", &["/usr/bin/chromium"])?,
-                // A placeholder: the two flags that name it are removed below.
-                profile.path(),
-                profile.path(),
-                downloads.path(),
-                &options,
-            ),
-            BrowserKind::Firefox => capabilities::firefox(
-                &program("FIREFOX_BIN", &["/usr/bin/firefox-esr"])?,
-                profile.path(),
-                downloads.path(),
-                &options,
-            ),
-        };
-        if let Some(args) = caps["goog:chromeOptions"]["args"].as_array_mut() {
-            let placeholder = [
-                format!("--load-extension={}", profile.path().display()),
-                format!("--disable-extensions-except={}", profile.path().display()),
-            ];
-            args.retain(|a| !placeholder.iter().any(|p| a.as_str() == Some(p)));
-        }
-        let webdriver = WebDriver::new_session(driver.host_port(), caps).map_err(|e| {
-            format!(
-                "{} did not start: {e}\n{}",
-                kind.name(),
-                driver.log_tail(60)
-            )
-        })?;
-        let browser = Browser {
-            kind,
-            webdriver,
-            extension_host: String::new(),
-            extension_dir: PathBuf::new(),
-            options,
-            driver,
-            downloads,
-            profile,
-        };
-        browser.set_timeouts(
-            Duration::from_secs(30),
-            Duration::from_secs(30),
-            Duration::ZERO,
-        )?;
-        let (w, h) = browser.options.window_size;
-        browser.set_window_rect(0, 0, w, h)?;
-        Ok(browser)
     }
 }
 

@@ -3,10 +3,40 @@
 //! background network chatter slows startup and pollutes logs).
 
 use std::path::Path;
+use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
-use crate::browser::{LaunchOptions, FIREFOX_ADDON_ID, FIREFOX_EXTENSION_UUID};
+/// Knobs for [`crate::Browser::launch_with`].
+#[derive(Clone, Debug)]
+pub struct LaunchOptions {
+    /// Firefox: `extensions.background.idle.timeout`, how long the MV3 event page may sit
+    /// idle before Firefox suspends it (Firefox's default is 30 s). Chromium has no
+    /// equivalent switch (its service worker idles out after ~30 s); use
+    /// [`crate::Browser::stop_background`] there.
+    pub background_idle_timeout: Option<Duration>,
+    /// Window (and so viewport/screenshot) size.
+    pub window_size: (u32, u32),
+    /// Extra prefs: Firefox pref names, or Chromium dotted pref paths
+    /// (`"download.prompt_for_download"`).
+    pub extra_prefs: Vec<(String, Value)>,
+    /// Extra browser command-line arguments.
+    pub extra_args: Vec<String>,
+    /// Leave the profile and downloads folders on disk after drop (debugging).
+    pub keep_dirs: bool,
+}
+
+impl Default for LaunchOptions {
+    fn default() -> Self {
+        LaunchOptions {
+            background_idle_timeout: None,
+            window_size: (1280, 900),
+            extra_prefs: Vec::new(),
+            extra_args: Vec::new(),
+            keep_dirs: false,
+        }
+    }
+}
 
 /// The flags every headless Chromium here starts with (the benchmarks that start Chromium
 /// without chromedriver use them too).
@@ -29,25 +59,40 @@ pub const CHROMIUM_FLAGS: &[&str] = &[
     // Branded Chrome 137+ ignores --load-extension unless this feature is off; Debian's
     // unbranded Chromium honours it anyway, and the flag is harmless there.
     "--disable-features=DisableLoadExtensionCommandLineSwitch,Translate,MediaRouter,OptimizationHints",
-    ];
+];
 
-/// chromedriver capabilities for Chromium with the unpacked extension at `extension`.
+/// Chromium's command line: [`CHROMIUM_FLAGS`], the window size, the profile, and the
+/// unpacked extension at `extension` (loaded alone) when there is one. The benchmark that
+/// starts Chromium without chromedriver (`xtask/bench/page_bare.rs`) uses it too.
+pub fn chromium_args(
+    window_size: (u32, u32),
+    profile: &Path,
+    extension: Option<&Path>,
+) -> Vec<String> {
+    let (w, h) = window_size;
+    let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| s.to_string()).collect();
+    args.push(format!("--window-size={w},{h}"));
+    args.push(format!("--user-data-dir={}", profile.display()));
+    if let Some(extension) = extension {
+        args.push(format!("--load-extension={}", extension.display()));
+        args.push(format!(
+            "--disable-extensions-except={}",
+            extension.display()
+        ));
+    }
+    args
+}
+
+/// chromedriver capabilities for Chromium, with the unpacked extension at `extension` when
+/// there is one.
 pub fn chromium(
     binary: &Path,
-    extension: &Path,
+    extension: Option<&Path>,
     profile: &Path,
     downloads: &Path,
     options: &LaunchOptions,
 ) -> Value {
-    let (w, h) = options.window_size;
-    let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| s.to_string()).collect();
-    args.push(format!("--window-size={w},{h}"));
-    args.push(format!("--user-data-dir={}", profile.display()));
-    args.push(format!("--load-extension={}", extension.display()));
-    args.push(format!(
-        "--disable-extensions-except={}",
-        extension.display()
-    ));
+    let mut args = chromium_args(options.window_size, profile, extension);
     args.extend(options.extra_args.iter().cloned());
 
     let mut prefs = json!({
@@ -92,8 +137,14 @@ fn set_dotted(root: &mut Value, dotted: &str, value: Value) {
 }
 
 /// geckodriver capabilities for Firefox ESR (the add-on is installed after the session
-/// starts, through `moz/addon/install`).
-pub fn firefox(binary: &Path, profile: &Path, downloads: &Path, options: &LaunchOptions) -> Value {
+/// starts, through `moz/addon/install`). `pinned_uuid` is `(add-on id, moz-extension host)`.
+pub fn firefox(
+    binary: &Path,
+    profile: &Path,
+    downloads: &Path,
+    pinned_uuid: (&str, &str),
+    options: &LaunchOptions,
+) -> Value {
     let mut prefs = Map::new();
     let mut set = |name: &str, value: Value| {
         prefs.insert(name.to_string(), value);
@@ -102,7 +153,7 @@ pub fn firefox(binary: &Path, profile: &Path, downloads: &Path, options: &Launch
     // UUID per profile.
     set(
         "extensions.webextensions.uuids",
-        Value::String(json!({ FIREFOX_ADDON_ID: FIREFOX_EXTENSION_UUID }).to_string()),
+        Value::String(json!({ pinned_uuid.0: pinned_uuid.1 }).to_string()),
     );
     // Downloads: straight into our folder, never a dialog, never the downloads panel.
     set("browser.download.folderList", json!(2));

@@ -14,16 +14,13 @@
 //! Nothing here skips: a browser or driver that cannot start is an `Err`, and tests
 //! panic with it.
 
-mod base64;
 pub mod browser;
 mod capabilities;
 pub mod cdp;
-pub use capabilities::CHROMIUM_FLAGS;
+pub use capabilities::{chromium_args, CHROMIUM_FLAGS};
 mod downloads;
 mod driver;
-mod http;
 pub mod server;
-mod tempdir;
 mod wait;
 pub mod webdriver;
 
@@ -34,9 +31,19 @@ pub use browser::{
     FIREFOX_EXTENSION_UUID,
 };
 pub use server::{FixtureServer, Request, Route};
-pub use tempdir::TempDir;
+/// Every browser gets its own profile and downloads folder, so tests running in parallel
+/// threads never share state.
+pub use tempfile::TempDir;
 pub use wait::wait_until;
 pub use webdriver::{Element, WebDriver};
+
+/// A fresh directory `<tmp>/fvi-e2e-<label>-<random>`, removed (best effort) when dropped.
+pub fn temp_dir(label: &str) -> Result<TempDir, String> {
+    tempfile::Builder::new()
+        .prefix(&format!("fvi-e2e-{label}-"))
+        .tempdir()
+        .map_err(|e| format!("cannot create a temp dir for {label}: {e}"))
+}
 
 /// The workspace root (this crate lives in `<root>/crates/e2e`).
 pub fn workspace_root() -> PathBuf {

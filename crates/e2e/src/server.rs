@@ -1,16 +1,12 @@
-//! Fixture HTTP server on 127.0.0.1:<free port>: static routes (content type, body, extra
-//! headers such as `Content-Security-Policy`). Two servers are two origins (the port is part
-//! of the origin), which is what cross-origin iframe tests need.
+//! Fixture HTTP server on 127.0.0.1:<free port> (tiny_http): static routes (content type,
+//! body, extra headers such as `Content-Security-Policy`), and a log of what was asked. Two
+//! servers are two origins (the port is part of the origin), which is what cross-origin
+//! iframe tests need.
 
 use std::collections::HashMap;
-use std::io::{BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
-
-use crate::http::{header, read_head};
 
 /// One static response.
 #[derive(Clone, Debug)]
@@ -81,42 +77,42 @@ type Routes = Arc<Mutex<HashMap<String, Route>>>;
 /// A running fixture server; stops when dropped.
 pub struct FixtureServer {
     addr: SocketAddr,
+    server: Arc<tiny_http::Server>,
     routes: Routes,
     log: Arc<Mutex<Vec<Request>>>,
-    stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl FixtureServer {
     /// Binds 127.0.0.1:0 (a free port, so parallel tests never collide) and serves `routes`
-    /// (path without query string → response) on a thread per connection.
+    /// (path without query string → response).
     pub fn start<P: Into<String>>(
         routes: impl IntoIterator<Item = (P, Route)>,
     ) -> Result<FixtureServer, String> {
-        let listener =
-            TcpListener::bind("127.0.0.1:0").map_err(|e| format!("fixture server bind: {e}"))?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| format!("fixture server address: {e}"))?;
+        let server = tiny_http::Server::http("127.0.0.1:0")
+            .map_err(|e| format!("fixture server bind: {e}"))?;
+        let addr = server
+            .server_addr()
+            .to_ip()
+            .ok_or("fixture server: not an IP address")?;
+        let server = Arc::new(server);
         let routes: Routes = Arc::new(Mutex::new(
             routes.into_iter().map(|(p, r)| (p.into(), r)).collect(),
         ));
         let log = Arc::new(Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
         let thread = {
-            let (routes, log, stop) = (routes.clone(), log.clone(), stop.clone());
+            let (server, routes, log) = (server.clone(), routes.clone(), log.clone());
             std::thread::Builder::new()
                 .name(format!("fixture-{}", addr.port()))
+                // Ends when `unblock` (Drop) makes `incoming_requests` stop.
                 .spawn(move || {
-                    for conn in listener.incoming() {
-                        if stop.load(Ordering::SeqCst) {
-                            break;
-                        }
-                        let Ok(conn) = conn else { continue };
+                    for request in server.incoming_requests() {
                         let (routes, log) = (routes.clone(), log.clone());
+                        // A thread per request: a browser that stops reading one answer
+                        // must not hold up the others.
                         std::thread::spawn(move || {
                             // A browser that drops a speculative connection is not an error.
-                            let _ = serve(conn, &routes, &log);
+                            let _ = serve(request, &routes, &log);
                         });
                     }
                 })
@@ -124,9 +120,9 @@ impl FixtureServer {
         };
         Ok(FixtureServer {
             addr,
+            server,
             routes,
             log,
-            stop,
             thread: Some(thread),
         })
     }
@@ -169,33 +165,38 @@ impl FixtureServer {
 
 impl Drop for FixtureServer {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        // `accept` blocks; one connection wakes the loop so it sees the flag.
-        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
+        self.server.unblock();
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
     }
 }
 
-fn serve(conn: TcpStream, routes: &Routes, log: &Mutex<Vec<Request>>) -> Result<(), String> {
-    conn.set_read_timeout(Some(Duration::from_secs(10)))
-        .map_err(|e| e.to_string())?;
-    let mut reader = BufReader::new(&conn);
-    let (start, headers) = read_head(&mut reader)?;
-    let mut parts = start.split_whitespace();
-    let method = parts.next().unwrap_or("").to_string();
-    let target = parts.next().unwrap_or("/").to_string();
+fn serve(
+    mut request: tiny_http::Request,
+    routes: &Routes,
+    log: &Mutex<Vec<Request>>,
+) -> Result<(), String> {
     let mut body = Vec::new();
-    if let Some(len) = header(&headers, "content-length").and_then(|v| v.parse::<usize>().ok()) {
-        body.resize(len, 0);
-        reader.read_exact(&mut body).map_err(|e| e.to_string())?;
-    }
+    request
+        .as_reader()
+        .read_to_end(&mut body)
+        .map_err(|e| e.to_string())?;
+    let target = request.url().to_string();
     let path = target.split(['?', '#']).next().unwrap_or("/").to_string();
     log.lock().unwrap_or_else(|e| e.into_inner()).push(Request {
-        method: method.clone(),
+        method: request.method().as_str().to_string(),
         path: target,
-        headers,
+        headers: request
+            .headers()
+            .iter()
+            .map(|h| {
+                (
+                    h.field.as_str().as_str().to_ascii_lowercase(),
+                    h.value.as_str().to_string(),
+                )
+            })
+            .collect(),
         body,
     });
 
@@ -206,27 +207,17 @@ fn serve(conn: TcpStream, routes: &Routes, log: &Mutex<Vec<Request>>) -> Result<
         .get(&path)
         .cloned()
         .unwrap_or_else(|| Route::text("not found").status(404));
-    let reason = match route.status {
-        200 => "OK",
-        404 => "Not Found",
-        _ => "Status",
+    let header = |name: &str, value: &str| {
+        tiny_http::Header::from_bytes(name, value)
+            .map_err(|()| format!("route {path}: bad header {name}: {value}"))
     };
-    let mut head = format!(
-        "HTTP/1.1 {} {reason}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\nCache-Control: no-store\r\n",
-        route.status,
-        route.content_type,
-        route.body.len()
-    );
+    let mut response = tiny_http::Response::from_data(route.body)
+        .with_status_code(route.status)
+        .with_header(header("Content-Type", &route.content_type)?)
+        .with_header(header("Cache-Control", "no-store")?);
     for (name, value) in &route.headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
+        response.add_header(header(name, value)?);
     }
-    head.push_str("\r\n");
-    let mut writer = &conn;
-    writer
-        .write_all(head.as_bytes())
-        .map_err(|e| e.to_string())?;
-    if method != "HEAD" {
-        writer.write_all(&route.body).map_err(|e| e.to_string())?;
-    }
-    writer.flush().map_err(|e| e.to_string())
+    // tiny_http leaves the body out of an answer to HEAD.
+    request.respond(response).map_err(|e| e.to_string())
 }

@@ -2,12 +2,11 @@
 //! geckodriver's add-on and context endpoints). Every failure is an `Err` that names the
 //! command and carries the driver's error body.
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
+use base64::Engine;
 use serde_json::{json, Value};
-
-use crate::base64;
-use crate::http;
 
 /// The W3C key under which an element reference travels in JSON.
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
@@ -45,6 +44,24 @@ pub struct WebDriver {
     capabilities: Value,
 }
 
+/// The HTTP client every driver command goes through. WebDriver reports its errors in
+/// the JSON body of a 4xx/5xx answer, so a status is not an error here. No proxy (a
+/// `http_proxy` in the environment must not reroute 127.0.0.1), and no kept-alive
+/// connections: a driver that restarts on the same port would otherwise be written to
+/// through a dead socket.
+fn agent() -> &'static ureq::Agent {
+    static AGENT: OnceLock<ureq::Agent> = OnceLock::new();
+    AGENT.get_or_init(|| {
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .proxy(None)
+            .max_idle_connections(0)
+            .timeout_global(Some(HTTP_TIMEOUT))
+            .build()
+            .into()
+    })
+}
+
 /// Sends one command to a driver and returns the response's `value`.
 fn command(
     host_port: &str,
@@ -52,26 +69,35 @@ fn command(
     path: &str,
     body: Option<&Value>,
 ) -> Result<Value, String> {
-    let payload = body.map(Value::to_string);
-    let response = http::request(
-        host_port,
-        method,
-        path,
-        payload.as_deref().map(str::as_bytes),
-        HTTP_TIMEOUT,
-    )
-    .map_err(|e| format!("WebDriver {method} {path}: {e}"))?;
-    let text = String::from_utf8_lossy(&response.body);
+    let url = format!("http://{host_port}{path}");
+    let sent = match method {
+        "GET" => agent().get(&url).call(),
+        "DELETE" => agent().delete(&url).call(),
+        "POST" => agent()
+            .post(&url)
+            .header("Content-Type", "application/json; charset=utf-8")
+            .send(body.map(Value::to_string).unwrap_or_default()),
+        _ => return Err(format!("WebDriver {method} {path}: no such method here")),
+    };
+    let mut response = sent.map_err(|e| format!("WebDriver {method} {path}: {e}"))?;
+    let status = response.status().as_u16();
+    // Screenshots and large script results exceed ureq's default 10 MB cap.
+    let bytes = response
+        .body_mut()
+        .with_config()
+        .limit(u64::MAX)
+        .read_to_vec()
+        .map_err(|e| format!("WebDriver {method} {path}: reading the answer: {e}"))?;
+    let text = String::from_utf8_lossy(&bytes);
     let parsed: Value = serde_json::from_str(&text).map_err(|e| {
         format!(
-            "WebDriver {method} {path}: HTTP {}: body is not JSON ({e}): {}",
-            response.status,
+            "WebDriver {method} {path}: HTTP {status}: body is not JSON ({e}): {}",
             truncate(&text, 2000)
         )
     })?;
     let value = parsed.get("value").cloned().unwrap_or(Value::Null);
     let error = value.get("error").and_then(Value::as_str);
-    if response.status >= 400 || error.is_some() {
+    if status >= 400 || error.is_some() {
         // The stack trace is mostly driver internals; keep its head only.
         let mut shown = value.clone();
         if let Some(trace) = shown.get_mut("stacktrace") {
@@ -80,8 +106,7 @@ fn command(
             }
         }
         return Err(format!(
-            "WebDriver {method} {path} failed (HTTP {}): {}: {}\n  body: {}",
-            response.status,
+            "WebDriver {method} {path} failed (HTTP {status}): {}: {}\n  body: {}",
             error.unwrap_or("unknown error"),
             value.get("message").and_then(Value::as_str).unwrap_or(""),
             truncate(&shown.to_string(), 4000)
@@ -372,5 +397,7 @@ fn png(answer: Value, what: &str) -> Result<Vec<u8>, String> {
     let b64 = answer
         .as_str()
         .ok_or_else(|| format!("{what}: not a string: {answer}"))?;
-    base64::decode(b64).map_err(|e| format!("{what}: {e}"))
+    base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .map_err(|e| format!("{what}: {e}"))
 }

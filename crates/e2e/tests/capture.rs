@@ -13,8 +13,8 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use common::{
-    assert_well_formed, badge_text, notes, read_log, send_from_extension_page, tab_id_of,
-    to_extension_page, types, wait_for_log, wait_for_stored, without_prime,
+    assert_well_formed, badge_text, notes, of_tab, page, read_log, run, send_from_extension_page,
+    tab_id_of, to_extension_page, types, wait_for_log, wait_for_stored, without_prime,
 };
 use fvi_e2e::{Browser, BrowserKind, FixtureServer, LaunchOptions, Route};
 use serde_json::{json, Value};
@@ -24,35 +24,10 @@ use serde_json::{json, Value};
 const WAIT: Duration = Duration::from_secs(30);
 
 /// `fire('callAccepted', {...})` on the page, for tests to call through WebDriver.
-const FIRE_JS: &str = "window.fire = (type, detail) => \
-    window.dispatchEvent(new CustomEvent('fullview:' + type, { detail }));";
-
-fn page(title: &str, body: &str) -> String {
-    format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title>\
-         <script>{FIRE_JS}</script></head><body><h1>{title}</h1>{body}</body></html>"
-    )
-}
-
-fn run(browser: &Browser, script: &str) -> Value {
-    browser
-        .execute(script, &[])
-        .unwrap_or_else(|e| panic!("{script}: {e}"))
-}
-
 /// Waits until at least `n` events are stored (polling the cheap count), then returns all
 /// of them in seq order.
 fn stored(browser: &Browser, n: usize, timeout: Duration) -> Vec<Value> {
     wait_for_stored(browser, n as u64, timeout).1
-}
-
-/// Events of one tab, in seq order.
-fn of_tab(events: &[Value], tab: i64) -> Vec<Value> {
-    events
-        .iter()
-        .filter(|e| e["tabId"] == tab)
-        .cloned()
-        .collect()
 }
 
 /// `origin.n` of each event.

@@ -128,7 +128,8 @@ enum Inspect {
     /// The tab's CDP page target, found while the tab still shows a known URL (during a
     /// navigation a target's URL may already be the pending one).
     Chromium {
-        cdp: Cdp,
+        // Boxed: the CDP client (a websocket) is large beside the data-less variant.
+        cdp: Box<Cdp>,
         target: String,
     },
     Firefox,
@@ -136,7 +137,7 @@ enum Inspect {
 
 /// The open Fullview panel of one tab's DevTools.
 enum Panel {
-    Chromium { cdp: Cdp, session: String },
+    Chromium { cdp: Box<Cdp>, session: String },
     Firefox,
 }
 
@@ -155,7 +156,7 @@ impl Inspect {
                     .collect();
                 assert_eq!(pages.len(), 1, "page targets showing {url}: {pages:?}");
                 Inspect::Chromium {
-                    cdp,
+                    cdp: Box::new(cdp),
                     target: pages[0].clone(),
                 }
             }
@@ -206,7 +207,7 @@ impl Inspect {
 enum DevTools {
     /// `front`: a CDP session in the DevTools window's own page.
     Chromium {
-        cdp: Cdp,
+        cdp: Box<Cdp>,
         front: String,
     },
     Firefox,

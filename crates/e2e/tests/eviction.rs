@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use common::{
-    assert_well_formed, extension_eval, read_log, read_storage, send_from_extension_page,
+    assert_well_formed, extension_eval, read_log, read_storage, run, send_from_extension_page,
     to_extension_page, wait_for_log,
 };
 use fvi_e2e::{wait_until, Browser, BrowserKind, FixtureServer, Route};
@@ -66,12 +66,6 @@ r.done = (async () => {
 })();
 return null;
 "#;
-
-fn run(browser: &Browser, script: &str) -> Value {
-    browser
-        .execute(script, &[])
-        .unwrap_or_else(|e| panic!("{script}: {e}"))
-}
 
 /// Chunk keys in storage that `meta` does not list.
 fn unlisted(browser: &Browser) -> Vec<String> {

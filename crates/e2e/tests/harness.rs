@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use fvi_e2e::{
-    wait_until, Browser, BrowserKind, FixtureServer, LaunchOptions, Route, TempDir,
+    temp_dir, wait_until, Browser, BrowserKind, FixtureServer, LaunchOptions, Route, TempDir,
     CHROMIUM_EXTENSION_ID, FIREFOX_EXTENSION_UUID,
 };
 use serde_json::{json, Value};
@@ -78,7 +78,7 @@ fn fires(call_id: &str) -> String {
 }
 
 fn write_extension() -> TempDir {
-    let dir = TempDir::new("harness-extension").unwrap();
+    let dir = temp_dir("harness-extension").unwrap();
     let files = [
         ("manifest.json", manifest().to_string()),
         ("bg.js", BACKGROUND.to_string()),
@@ -229,7 +229,7 @@ fn harness_firefox() {
 }
 
 /// Raw HTTP against the fixture server: GET with extra headers, HEAD without a body,
-/// favicon 404, Connection: close.
+/// favicon 404, never cached, and the connection closed when the client asks.
 #[test]
 fn fixture_server_speaks_http() {
     let server =
@@ -242,17 +242,18 @@ fn fixture_server_speaks_http() {
         s.read_to_string(&mut out).unwrap();
         out
     };
-    let get = fetch("GET /a.html?q=1 HTTP/1.1\r\nHost: x\r\n\r\n");
+    // `read_to_string` ends only when the server closes the connection.
+    let get = fetch("GET /a.html?q=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     assert!(get.starts_with("HTTP/1.1 200 OK\r\n"), "{get}");
     assert!(get.contains("Content-Security-Policy: script-src 'self'\r\n"));
-    assert!(get.contains("Connection: close\r\n"));
+    assert!(get.contains("Cache-Control: no-store\r\n"), "{get}");
     assert!(get.ends_with("\r\n\r\n<p>a</p>"), "{get}");
-    let head = fetch("HEAD /a.html HTTP/1.1\r\nHost: x\r\n\r\n");
+    let head = fetch("HEAD /a.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     assert!(
         head.contains("Content-Length: 8\r\n") && head.ends_with("\r\n\r\n"),
         "{head}"
     );
-    let favicon = fetch("GET /favicon.ico HTTP/1.1\r\nHost: x\r\n\r\n");
+    let favicon = fetch("GET /favicon.ico HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     assert!(favicon.starts_with("HTTP/1.1 404"), "{favicon}");
     assert_eq!(server.requests().len(), 3);
     assert_eq!(server.requests()[0].path, "/a.html?q=1");

@@ -8,45 +8,14 @@ mod common;
 
 use std::time::Duration;
 
-use common::{extension_eval, tab_id_of, wait_for_events};
+use common::{extension_eval, rows, run, tab_id_of, wait_eq, wait_for_events};
 use fvi_e2e::{wait_until, Browser, BrowserKind, FixtureServer, Route};
 use serde_json::{json, Value};
 
 const WAIT: Duration = Duration::from_secs(30);
 
-const FIRE_JS: &str = "window.fire = (type, detail) => \
-    window.dispatchEvent(new CustomEvent('fullview:' + type, { detail }));";
-
 fn page(title: &str) -> Route {
-    Route::html(format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title>\
-         <script>{FIRE_JS}</script></head><body><h1>{title}</h1></body></html>"
-    ))
-}
-
-fn js(browser: &Browser, script: &str) -> Value {
-    browser
-        .execute(script, &[])
-        .unwrap_or_else(|e| panic!("{script}: {e}"))
-}
-
-/// The callIds of the call rows on screen, top to bottom.
-fn rows(browser: &Browser) -> Value {
-    js(
-        browser,
-        "return [...document.querySelectorAll('#calls .call')].map(r => r.dataset.callId);",
-    )
-}
-
-fn wait_for(browser: &Browser, what: &str, probe: impl Fn(&Browser) -> Value, want: Value) {
-    let mut last = Value::Null;
-    let result = wait_until(WAIT, what, || {
-        last = probe(browser);
-        Ok((last == want).then_some(()))
-    });
-    if let Err(e) = result {
-        panic!("{e}\n  want: {want}\n  last: {last}");
-    }
+    Route::html(common::page(title, ""))
 }
 
 /// Opens the inspector page as `host`, waits until its whole log is on screen; returns its
@@ -67,7 +36,7 @@ fn open_host(browser: &Browser, query: &str) -> String {
 }
 
 fn banner(browser: &Browser) -> Value {
-    js(
+    run(
         browser,
         "const b = document.getElementById('tab-banner'); return b.hidden ? null : b.textContent;",
     )
@@ -88,9 +57,9 @@ fn two_tabs(kind: BrowserKind) -> Setup {
     let server = FixtureServer::start([("/a", page("Shop A")), ("/b", page("Shop B"))]).unwrap();
     server.route("/a2", page("Shop A, next page"));
     let tab_a = browser.open_tab(&server.url("/a")).unwrap();
-    js(&browser, "fire('callRequested', { callId: 'a-1' });");
+    run(&browser, "fire('callRequested', { callId: 'a-1' });");
     let tab_b = browser.open_tab(&server.url("/b")).unwrap();
-    js(&browser, "fire('callRequested', { callId: 'b-1' });");
+    run(&browser, "fire('callRequested', { callId: 'b-1' });");
     wait_for_events(&browser, 2, WAIT);
     let id_a = tab_id_of(&browser, &server.url("/a"));
     Setup {
@@ -109,58 +78,58 @@ fn scoped_panel(kind: BrowserKind, query: &str) {
     let s = two_tabs(kind);
     let b = &s.browser;
     let panel = open_host(b, &query.replace("{tab}", &s.id_a.to_string()));
-    wait_for(b, "only tab A's call", rows, json!(["a-1"]));
+    wait_eq(b, "only tab A's call", json!(["a-1"]), rows);
     assert_eq!(
-        js(b, "return document.getElementById('filter-tab').value;"),
+        run(b, "return document.getElementById('filter-tab').value;"),
         "current",
         "a panel for one tab starts scoped to it"
     );
 
     // Live: new calls in A appear without a reload; B's stay out.
-    js(b, "window.__sameDocument = true;");
+    run(b, "window.__sameDocument = true;");
     b.switch_to_window(&s.tab_b).unwrap();
-    js(b, "fire('callRequested', { callId: 'b-2' });");
+    run(b, "fire('callRequested', { callId: 'b-2' });");
     b.switch_to_window(&s.tab_a).unwrap();
-    js(b, "fire('callRequested', { callId: 'a-2' });");
+    run(b, "fire('callRequested', { callId: 'a-2' });");
     b.switch_to_window(&panel).unwrap();
-    wait_for(b, "A's new call, live", rows, json!(["a-2", "a-1"]));
+    wait_eq(b, "A's new call, live", json!(["a-2", "a-1"]), rows);
 
     // The tab navigates to another page of the site: the panel follows it.
     b.switch_to_window(&s.tab_a).unwrap();
     b.webdriver().navigate(&s.server.url("/a2")).unwrap();
-    js(b, "fire('callRequested', { callId: 'a-3' });");
+    run(b, "fire('callRequested', { callId: 'a-3' });");
     b.switch_to_window(&panel).unwrap();
-    wait_for(
+    wait_eq(
         b,
         "the call fired after the navigation",
-        rows,
         json!(["a-3", "a-2", "a-1"]),
+        rows,
     );
     assert_eq!(
-        js(b, "return window.__sameDocument === true;"),
+        run(b, "return window.__sameDocument === true;"),
         true,
         "the panel was not reloaded"
     );
     assert_eq!(banner(b), Value::Null, "no banner for an ordinary page");
 
     // Switching to all tabs shows B's calls too.
-    js(
+    run(
         b,
         "const s = document.getElementById('filter-tab'); s.value = 'all';\
          s.dispatchEvent(new Event('change'));",
     );
-    wait_for(
+    wait_eq(
         b,
         "every tab's calls",
-        rows,
         json!(["a-3", "a-2", "b-2", "b-1", "a-1"]),
+        rows,
     );
-    js(
+    run(
         b,
         "const s = document.getElementById('filter-tab'); s.value = 'current';\
          s.dispatchEvent(new Event('change'));",
     );
-    wait_for(b, "tab A again", rows, json!(["a-3", "a-2", "a-1"]));
+    wait_eq(b, "tab A again", json!(["a-3", "a-2", "a-1"]), rows);
 
     // The tab closes: the panel says so, and keeps what it recorded.
     b.switch_to_window(&s.tab_a).unwrap();
@@ -221,7 +190,7 @@ fn restricted_page(kind: BrowserKind) {
             .then_some(()))
     })
     .unwrap_or_else(|e| panic!("{e}: {said}"));
-    let empty = js(
+    let empty = run(
         b,
         "return document.getElementById('list-empty').textContent;",
     );
@@ -271,27 +240,27 @@ fn real_side_panel(kind: BrowserKind) {
         "the popup offers the side panel"
     );
     b.webdriver().click(&button).unwrap();
-    wait_for(
+    wait_eq(
         b,
         "the side panel, open and showing every tab's calls",
-        side_panel_rows,
         json!(["b-1", "a-1"]),
+        side_panel_rows,
     );
     // Clicking into the page and firing events: the panel stays open and live.
     b.switch_to_window(&s.tab_a).unwrap();
     b.webdriver()
         .click(&b.webdriver().find("h1").unwrap())
         .unwrap();
-    js(b, "fire('callRequested', { callId: 'a-2' });");
+    run(b, "fire('callRequested', { callId: 'a-2' });");
     b.switch_to_window(&popup).unwrap();
     b.switch_to_window(&s.tab_b).unwrap();
-    js(b, "fire('callRequested', { callId: 'b-2' });");
+    run(b, "fire('callRequested', { callId: 'b-2' });");
     b.switch_to_window(&popup).unwrap();
-    wait_for(
+    wait_eq(
         b,
         "the side panel, live",
-        side_panel_rows,
         json!(["b-2", "a-2", "b-1", "a-1"]),
+        side_panel_rows,
     );
 }
 
@@ -342,20 +311,20 @@ fn toolbar_setting(kind: BrowserKind) {
         b.webdriver().click(&box_).unwrap();
     };
     click(&b);
-    wait_for(
+    wait_eq(
         &b,
         "the button to open the side panel",
-        toolbar,
         json!(["", panel]),
+        toolbar,
     );
     let meta = common::read_log(&b).0;
     assert_eq!(meta["toolbarOpensPanel"], true, "stored: {meta}");
     click(&b);
-    wait_for(
+    wait_eq(
         &b,
         "the button to open the popup again",
-        toolbar,
         json!([popup, if chromium { json!(false) } else { Value::Null }]),
+        toolbar,
     );
     assert_eq!(common::read_log(&b).0["toolbarOpensPanel"], false);
 }

@@ -18,10 +18,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::{
-    computed_label, element_of, keys, press_keys, read_log, screenshot_path, send_keys, tab_id_of,
-    wait_for_events, wait_for_log,
+    computed_label, element_of, js, keys, page, press_keys, read_log, rows, screenshot_path,
+    send_keys, tab_id_of, wait_eq, wait_for_events, wait_for_log, FIRE_JS,
 };
-use fvi_e2e::{wait_until, Browser, BrowserKind, FixtureServer, LaunchOptions, Route, TempDir};
+use fvi_e2e::{temp_dir, wait_until, Browser, BrowserKind, FixtureServer, LaunchOptions, Route};
 use serde_json::{json, Value};
 
 /// Long enough for a cold wasm start on a loaded 2-core machine; a passing test takes a
@@ -36,14 +36,10 @@ const HOSTILE_DETAIL: &str = "<script>document.title='pwned'</script><b>bold</b>
 const TITLE: &str = "Fullview Event Inspector";
 
 /// `fire('callAccepted', {...})` on a page, for the test to call through WebDriver.
-const FIRE_JS: &str = "window.fire = (type, detail) => \
-    window.dispatchEvent(new CustomEvent('fullview:' + type, { detail }));";
-
 fn shop_page(title: &str) -> String {
-    format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title>\
-         <script>{FIRE_JS}</script></head><body><h1>{title}</h1>\
-         <iframe src=\"/frame.html\" width=\"300\" height=\"80\"></iframe></body></html>"
+    page(
+        title,
+        "<iframe src=\"/frame.html\" width=\"300\" height=\"80\"></iframe>",
     )
 }
 
@@ -486,12 +482,6 @@ fn reload_popup(browser: &Browser) {
     );
 }
 
-fn js(browser: &Browser, script: &str, args: &[Value]) -> Value {
-    browser
-        .execute(script, args)
-        .unwrap_or_else(|e| panic!("{script}: {e}"))
-}
-
 /// Polls `script` until it returns something truthy (not null, false, 0, "" or []).
 fn wait_js(browser: &Browser, what: &str, script: &str, args: &[Value]) -> Value {
     let mut last = Value::Null;
@@ -509,27 +499,6 @@ fn wait_js(browser: &Browser, what: &str, script: &str, args: &[Value]) -> Value
         Ok(truthy.then_some(v))
     })
     .unwrap_or_else(|e| panic!("{e}; last value: {last}"))
-}
-
-/// Waits until `probe` (a value the page computes) equals `want`.
-fn wait_eq(browser: &Browser, what: &str, want: Value, probe: impl Fn(&Browser) -> Value) {
-    let mut last = Value::Null;
-    let result = wait_until(WAIT, what, || {
-        last = probe(browser);
-        Ok((last == want).then_some(()))
-    });
-    if let Err(e) = result {
-        panic!("{e}\n  want: {want}\n  last: {last}");
-    }
-}
-
-/// `data-call-id` of each row in `#calls`, top to bottom.
-fn rows(browser: &Browser) -> Value {
-    js(
-        browser,
-        "return [...document.querySelectorAll('#calls .call')].map(r => r.dataset.callId);",
-        &[],
-    )
 }
 
 fn wait_rows(browser: &Browser, what: &str, want: &[String]) {
@@ -1456,7 +1425,7 @@ fn import_files(kind: BrowserKind) {
     let live = vec!["live-1".to_string()];
     wait_rows(b, "the live call", &live);
     let stored = storage_snapshot(b);
-    let dir = TempDir::new("popup-import").unwrap();
+    let dir = temp_dir("popup-import").unwrap();
 
     // A good file: shown instead of the live log, labelled, read-only.
     let good = import_fixture(

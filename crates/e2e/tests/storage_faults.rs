@@ -25,8 +25,8 @@ use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
 use common::{
-    assert_well_formed, extension_eval, read_log, send_from_extension_page, tab_id_of,
-    to_extension_page, wait_for_stored,
+    assert_well_formed, extension_eval, of_tab, page, read_log, send_from_extension_page,
+    tab_id_of, to_extension_page, wait_for_stored,
 };
 use fvi_e2e::cdp::Cdp;
 use fvi_e2e::{wait_until, Browser, BrowserKind, FixtureServer, Route};
@@ -36,16 +36,6 @@ use serde_json::{json, Value};
 const WAIT: Duration = Duration::from_secs(60);
 
 /// `fire('callAccepted', {...})` on the page, for tests to call through WebDriver.
-const FIRE_JS: &str = "window.fire = (type, detail) => \
-    window.dispatchEvent(new CustomEvent('fullview:' + type, { detail }));";
-
-fn page(title: &str) -> String {
-    format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title>\
-         <script>{FIRE_JS}</script></head><body><h1>{title}</h1></body></html>"
-    )
-}
-
 /// Patches (`on`) or restores `storage.local.set` in the background whose global is `G`;
 /// returns `{calls, patched}`: how many writes it failed so far, and on how many API
 /// objects (`browser` and `chrome` may be two) the patch is in place. Idempotent, so it can
@@ -126,28 +116,14 @@ impl<'a> Fault<'a> {
         match self.browser.kind() {
             BrowserKind::Chromium => {
                 let expression = format!("({PATCH_JS})(globalThis, {on})");
-                let origin = format!("{}/", self.browser.extension_origin());
+                let origin = self.browser.extension_origin();
                 let (cdp, session) = self.cdp.as_mut().expect("a DevTools connection");
                 // The attached worker may have stopped: then attach to the one running now
                 // (a failed evaluation says so), once.
                 for _ in 0..2 {
                     if session.is_none() {
-                        let worker = wait_until(
-                            Duration::from_secs(20),
-                            "the extension's service worker target",
-                            || {
-                                Ok(cdp
-                                    .targets()?
-                                    .into_iter()
-                                    .filter(|t| t["type"] == "service_worker")
-                                    .find(|t| {
-                                        t["url"].as_str().is_some_and(|u| u.starts_with(&origin))
-                                    })
-                                    .and_then(|t| t["targetId"].as_str().map(str::to_string)))
-                            },
-                        )
-                        .unwrap_or_else(|e| panic!("{e}"));
-                        *session = Some(cdp.attach(&worker).unwrap_or_else(|e| panic!("{e}")));
+                        *session =
+                            Some(cdp.attach_worker(&origin).unwrap_or_else(|e| panic!("{e}")));
                     }
                     match cdp.eval(session.as_deref().unwrap(), &expression) {
                         Ok(v) => return v,
@@ -259,15 +235,6 @@ fn wait_notice(browser: &Browser, fault: &mut Fault) -> (String, u64) {
     .unwrap_or_else(|e| panic!("{e}; last: {last:?}"))
 }
 
-/// The events of `tab`, in seq order.
-fn of_tab(events: &[Value], tab: i64) -> Vec<Value> {
-    events
-        .iter()
-        .filter(|e| e["tabId"] == tab)
-        .cloned()
-        .collect()
-}
-
 /// Every stored event is well formed, its `seq` unique and increasing, and its
 /// `(document, n)` stored once.
 fn assert_no_duplicates(events: &[Value]) {
@@ -312,7 +279,7 @@ fn indices(events: &[Value]) -> Vec<u64> {
 const BURST: u64 = 3_000;
 
 fn during_a_burst(kind: BrowserKind) {
-    let server = FixtureServer::start([("/app.html", Route::html(page("app")))]).unwrap();
+    let server = FixtureServer::start([("/app.html", Route::html(page("app", "")))]).unwrap();
     let url = server.url("/app.html?burst");
     let browser = common::launch(kind);
     browser.navigate(&url).unwrap();
@@ -444,7 +411,7 @@ fn failed_writes_during_a_burst_in_firefox() {
 const SINGLES: u64 = 50;
 
 fn single_events_in_fresh_frames(kind: BrowserKind) {
-    let server = FixtureServer::start([("/app.html", Route::html(page("app")))]).unwrap();
+    let server = FixtureServer::start([("/app.html", Route::html(page("app", "")))]).unwrap();
     let (one, two) = (server.url("/app.html?one"), server.url("/app.html?two"));
     let browser = common::launch(kind);
     to_extension_page(&browser);

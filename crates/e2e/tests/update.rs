@@ -13,7 +13,7 @@ mod common;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use common::{assert_well_formed, extension_eval, read_log, tab_id_of, wait_for_stored};
+use common::{assert_well_formed, extension_eval, read_log, run, tab_id_of, wait_for_stored};
 use fvi_e2e::{Browser, BrowserKind, FixtureServer, Route};
 use serde_json::{json, Value};
 
@@ -24,12 +24,6 @@ fn page(title: &str, body: &str) -> String {
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title></head>\
          <body><h1>{title}</h1>{body}</body></html>"
     )
-}
-
-fn run(browser: &Browser, script: &str) {
-    browser
-        .execute(script, &[])
-        .unwrap_or_else(|e| panic!("{script}: {e}"));
 }
 
 /// Fires, in the current frame, an event the sentinel copies at once (`{ callId }`) and

@@ -9,6 +9,63 @@ use std::time::Duration;
 use fvi_e2e::{dist_dir, wait_until, Browser, BrowserKind, LaunchOptions};
 use serde_json::Value;
 
+/// How long a page gets to show what a test waits for ([`wait_eq`]).
+const UI_WAIT: Duration = Duration::from_secs(30);
+
+/// Defines `window.fire(type, detail)`, which dispatches `fullview:<type>` as the widget does.
+pub const FIRE_JS: &str = "window.fire = (type, detail) => \
+    window.dispatchEvent(new CustomEvent('fullview:' + type, { detail }));";
+
+/// A fixture page titled `title` that defines `fire` ([`FIRE_JS`]) and holds `body`.
+pub fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title>\
+         <script>{FIRE_JS}</script></head><body><h1>{title}</h1>{body}</body></html>"
+    )
+}
+
+/// Runs `script` in the current frame (`arguments[i]` are `args`); a WebDriver error fails
+/// the test, naming the script.
+pub fn js(browser: &Browser, script: &str, args: &[Value]) -> Value {
+    browser
+        .execute(script, args)
+        .unwrap_or_else(|e| panic!("{script}: {e}"))
+}
+
+/// [`js`] without arguments.
+pub fn run(browser: &Browser, script: &str) -> Value {
+    js(browser, script, &[])
+}
+
+/// Waits until `probe` (a value the page computes) equals `want`; fails showing both.
+pub fn wait_eq(browser: &Browser, what: &str, want: Value, probe: impl Fn(&Browser) -> Value) {
+    let mut last = Value::Null;
+    let result = wait_until(UI_WAIT, what, || {
+        last = probe(browser);
+        Ok((last == want).then_some(()))
+    });
+    if let Err(e) = result {
+        panic!("{e}\n  want: {want}\n  last: {last}");
+    }
+}
+
+/// The callIds of the inspector's call rows (`#calls .call`), top to bottom.
+pub fn rows(browser: &Browser) -> Value {
+    run(
+        browser,
+        "return [...document.querySelectorAll('#calls .call')].map(r => r.dataset.callId);",
+    )
+}
+
+/// The events of tab `tab`, in the order given.
+pub fn of_tab(events: &[Value], tab: i64) -> Vec<Value> {
+    events
+        .iter()
+        .filter(|e| e["tabId"] == tab)
+        .cloned()
+        .collect()
+}
+
 /// Launches `kind` with the built extension; panics (fails the test) if it cannot start.
 pub fn launch(kind: BrowserKind) -> Browser {
     launch_with(kind, LaunchOptions::default())
