@@ -147,6 +147,72 @@ pub fn call_id_of(detail: &Value) -> Option<String> {
     }
 }
 
+/// Hints for integrators about a detail whose `callId` the rules could not take (issue 12):
+/// a key that is a near miss of `callId` (`callid`, `callID`, `call_id`, `CallId`, or `id`
+/// alone), and a `callId` that is not a usable id (a number, an empty string, another
+/// type, too long). Empty when the detail has a usable `callId`: a page that sends `id` or
+/// `call_id` beside it means something else by them. The event stays where the rules put
+/// it; the hints only say why it has no call.
+pub fn call_id_hints(detail: &Value) -> Vec<String> {
+    let Value::Object(map) = detail else {
+        return Vec::new();
+    };
+    if call_id_of(detail).is_some() {
+        return Vec::new();
+    }
+    let mut hints = Vec::new();
+    match map.get("callId") {
+        None => {}
+        Some(Value::String(s)) if s.is_empty() => hints.push(
+            "`detail.callId` is an empty string, so the event belongs to no call".to_string(),
+        ),
+        Some(Value::String(s)) => hints.push(format!(
+            "`detail.callId` is {} characters long, more than the {MAX_CALL_ID_CHARS} an id \
+             may have, so the event belongs to no call",
+            s.chars().count()
+        )),
+        Some(other) => {
+            let what = match other {
+                Value::Number(n) => format!("a number ({})", marker::text(&n.to_string())),
+                Value::Bool(b) => format!("a boolean ({b})"),
+                Value::Null => "null".to_string(),
+                Value::Array(_) => "an array".to_string(),
+                Value::Object(o) if o.contains_key(MARKER_KEY) => {
+                    "something JSON cannot hold (see its marker)".to_string()
+                }
+                _ => "an object".to_string(),
+            };
+            hints.push(format!(
+                "`detail.callId` is {what}, not a string, so the event belongs to no call"
+            ));
+        }
+    }
+    for (key, value) in map {
+        if key == "callId" {
+            continue;
+        }
+        let folded: String = key
+            .chars()
+            .filter(|c| *c != '_' && *c != '-')
+            .flat_map(char::to_lowercase)
+            .collect();
+        let shown = marker::text(key);
+        if folded == "callid" {
+            let how = if key.contains(['_', '-']) {
+                "a misspelt"
+            } else {
+                "a mis-cased"
+            };
+            hints.push(format!("`detail.{shown}` looks like {how} `callId`"));
+        } else if key == "id" && !map.contains_key("callId") && value.is_string() {
+            hints.push(format!(
+                "`detail.{shown}` may be meant as `callId`: the rules read only `callId`"
+            ));
+        }
+    }
+    hints
+}
+
 /// One walk's record of what it cut, and the builders of bounded values (module docs).
 #[derive(Debug, Clone, Default)]
 pub struct Bounds {
