@@ -1,5 +1,5 @@
-//! Ticket-ready Markdown for one call: a header (state, tabs, times), a table of its steps
-//! and its flags. Every string that came from a page (callId, URLs) is escaped, so a
+//! Ticket-ready Markdown for one call: a one-line verdict, a header (state, tabs, times), a
+//! table of its steps and its flags; and the same call as plain text. Every string that came from a page (callId, URLs) is escaped, so a
 //! hostile value cannot break out of its table cell or inject markup.
 
 use crate::lifecycle::{format_rel, format_secs, CallState};
@@ -20,6 +20,8 @@ pub fn call_markdown(timeline: &Timeline, call_id: &str) -> Option<String> {
 fn render(timeline: &Timeline, call: &Call) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "### Fullview call {}\n", escape(call.call_id));
+    // Our own words only (no page text), so nothing in it needs escaping.
+    let _ = writeln!(out, "{}\n", verdict(call));
     let (state, label) = (call.state.as_str(), call.state.label());
     if state == label {
         let _ = writeln!(out, "- **State:** {state}");
