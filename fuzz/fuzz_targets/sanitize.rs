@@ -1,10 +1,11 @@
 //! Fuzzes detail sanitising, `fvi_core::detail::sanitize`: the background bounds and marks
 //! with it every detail a plain-mode page sent as JSON (ARCHITECTURE.md, "Pages whose CSP
-//! forbids wasm"). Any JSON value must come back without a panic, and keep its `callId`
-//! (docs/export-format.md: "a cut never loses it").
+//! forbids wasm"). Any JSON value must come back without a panic, keep its `callId`
+//! (docs/export-format.md: "a cut never loses it"), be at most `MAX_DETAIL_BYTES` of JSON
+//! (the cap is exact), and stay as it is when bounded again.
 #![no_main]
 
-use fvi_core::detail::{call_id_of, sanitize};
+use fvi_core::detail::{call_id_of, sanitize, MAX_DETAIL_BYTES};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -18,5 +19,10 @@ fuzz_target!(|data: &[u8]| {
         call_id_of(&value),
         "sanitize changed the callId (truncated: {truncated})"
     );
-    std::hint::black_box(bounded);
+    let size = serde_json::to_string(&bounded).unwrap().len();
+    assert!(size <= MAX_DETAIL_BYTES, "{size} bytes of JSON, over the cap");
+    assert!(
+        sanitize(&bounded) == (bounded.clone(), false),
+        "bounding again changed the detail"
+    );
 });

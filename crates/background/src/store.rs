@@ -10,9 +10,9 @@
 use std::cell::RefCell;
 
 use fvi_browser::runtime::{self, Responder};
-use fvi_browser::{action, storage};
+use fvi_browser::{action, storage, timer};
 use fvi_core::log::{chunk_key, META_KEY};
-use fvi_core::store::{read_meta, Effects, Input, Plan, Store, Written};
+use fvi_core::store::{read_meta, Effects, Input, Plan, Store, Written, WAIT_SILENCE_MS};
 
 use crate::jobs::Job;
 
@@ -20,6 +20,8 @@ thread_local! {
     /// Borrowed only synchronously (never across an `await`), so the router can answer a
     /// status request while a job waits for storage.
     static STORE: RefCell<Store> = RefCell::new(Store::new());
+    /// A [`look_again`] is pending.
+    static LOOKING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 fn now() -> f64 {
@@ -34,6 +36,7 @@ pub async fn run(job: Job) {
     if let Err(error) = load().await {
         let effects = STORE.with(|s| s.borrow_mut().read_failed(input, &error, now));
         act(effects, respond).await;
+        look_again_while_waiting();
         return;
     }
     loop {
@@ -41,6 +44,7 @@ pub async fn run(job: Job) {
         let written = write(&plan).await;
         let effects = STORE.with(|s| s.borrow_mut().finish(plan, written));
         let load = act(effects, respond.take()).await;
+        look_again_while_waiting();
         if load.is_empty() {
             return;
         }
@@ -56,6 +60,33 @@ pub async fn run(job: Job) {
             }
         };
     }
+}
+
+/// While events wait, looks at the health again once their senders could have fallen
+/// silent for [`WAIT_SILENCE_MS`], and broadcasts it if it changed: the core then counts a
+/// silent sender's events as lost (`fvi_core::store`), and an open page's notice must say so
+/// without waiting for the next event. A closed tab needs no timer: `tabs.onRemoved` is a
+/// job of its own. The timer dies with the worker, and so does the health it would update.
+fn look_again_while_waiting() {
+    let waiting = STORE.with(|s| s.borrow().health().waiting_events) > 0;
+    if !waiting || LOOKING.with(|l| l.replace(true)) {
+        return;
+    }
+    wasm_bindgen_futures::spawn_local(async {
+        loop {
+            let slept = timer::sleep(WAIT_SILENCE_MS as u32 + 1000).await;
+            let effects = STORE.with(|s| {
+                let plan = s.borrow().handle(Input::Status, now());
+                s.borrow_mut().finish(plan, Written::Ok)
+            });
+            act(effects, None).await;
+            let waiting = STORE.with(|s| s.borrow().health().waiting_events) > 0;
+            if slept.is_err() || !waiting {
+                break;
+            }
+        }
+        LOOKING.with(|l| l.set(false));
+    });
 }
 
 /// Answers a status request from an extension page at once, from memory: it must not wait

@@ -17,6 +17,7 @@ pub mod runtime;
 pub mod scripting;
 pub mod storage;
 pub mod tabs;
+pub mod timer;
 
 pub use api::install;
 pub use listener::{DomListener, ExtListener};

@@ -2,10 +2,12 @@
 //! hold. The bounds and markers themselves are defined in `fvi_core::detail`.
 //!
 //! Hostile input this must survive: cycles, functions, DOM nodes, throwing getters,
-//! revoked proxies, BigInts, symbols, and megabytes of data (the walk stops spending once
-//! the budget is gone, so its cost is bounded too).
+//! revoked proxies, BigInts, symbols, and megabytes of data. The output is bounded exactly
+//! (`fvi_core::detail`'s builders count every byte of its JSON, markers and escapes too),
+//! and so is the work: a container stops at its first item that does not fit, and every
+//! item kept costs room.
 
-use fvi_core::detail::{marker, string, Budget, MAX_DEPTH};
+use fvi_core::detail::{marker, Bounds, MARKER_KEY, MAX_DEPTH, MAX_DETAIL_BYTES};
 use js_sys::{Array, Object, Reflect};
 use serde_json::{Map, Number, Value};
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -21,31 +23,26 @@ extern "C" {
     fn object_keys(value: &JsValue) -> Result<Array, JsValue>;
 }
 
-/// The walked value and whether anything was cut.
+/// The walked value and whether anything was cut. Its compact JSON is at most
+/// `MAX_DETAIL_BYTES` long, counted exactly by `fvi_core::detail`'s builders, so the
+/// background's re-bounding (`detail::sanitize`) leaves it as it is.
 pub fn walk_detail(value: &JsValue) -> (Value, bool) {
     let mut walker = Walker {
-        budget: Budget::default(),
+        bounds: Bounds::new(),
         path: Vec::new(),
     };
     let out = if is_plain_object(value) {
-        // The callId goes first so that truncation can never lose it.
-        let mut map = Map::new();
-        if let Ok(id) = Reflect::get(value, &"callId".into()) {
-            if !id.is_undefined() {
-                map.insert("callId".into(), walker.value(&id, 1));
-            }
-        }
         walker.path.push(value.clone());
-        walker.object_into(value, &mut map, 1, Some("callId"));
-        Value::Object(map)
+        walker.object(value, 0, MAX_DETAIL_BYTES, true)
     } else {
-        walker.value(value, 0)
+        walker.value(value, 0, MAX_DETAIL_BYTES)
     };
-    (out, walker.budget.truncated())
+    let out = walker.bounds.root(out);
+    (out, walker.bounds.truncated())
 }
 
 struct Walker {
-    budget: Budget,
+    bounds: Bounds,
     /// The objects on the path from the root: a value met again here is a cycle.
     path: Vec<JsValue>,
 }
@@ -65,46 +62,68 @@ fn is_node(value: &JsValue) -> bool {
 }
 
 impl Walker {
-    fn value(&mut self, v: &JsValue, depth: usize) -> Value {
+    /// `v` as JSON within `room` bytes, or `None` when not even its marker fits (the
+    /// parent then ends with its `truncated` marker).
+    fn value(&mut self, v: &JsValue, depth: usize, room: usize) -> Option<Value> {
         if depth > MAX_DEPTH {
-            self.budget.mark_truncated();
-            return marker::too_deep();
+            return self.bounds.too_deep(room);
         }
+        let leaf = self.leaf(v);
+        if let Some(leaf) = leaf {
+            return match leaf {
+                Leaf::Value(json) => self.bounds.leaf(json, room),
+                Leaf::String(s) => self.bounds.string(&s, room),
+            };
+        }
+        if self.path.iter().any(|seen| Object::is(seen, v)) {
+            return self.bounds.leaf(marker::cycle(), room);
+        }
+        self.path.push(v.clone());
+        let out = match is_array(v) {
+            Ok(true) => self.array(v, depth, room),
+            Ok(false) => self.object(v, depth, room, false),
+            Err(e) => self.bounds.leaf(marker::unreadable(&text_of(&e)), room),
+        };
+        self.path.pop();
+        out
+    }
+
+    /// What `v` is when it is not an array or an object to walk into.
+    fn leaf(&self, v: &JsValue) -> Option<Leaf> {
         if v.is_undefined() {
-            return marker::undefined();
+            return Some(Leaf::Value(marker::undefined()));
         }
         if v.is_null() {
-            self.budget.spend(4);
-            return Value::Null;
+            return Some(Leaf::Value(Value::Null));
         }
         if let Some(b) = v.as_bool() {
-            self.budget.spend(5);
-            return Value::Bool(b);
+            return Some(Leaf::Value(Value::Bool(b)));
         }
         if let Some(n) = v.as_f64() {
-            self.budget.spend(8);
             if v.js_typeof() != "number" || !n.is_finite() {
-                return marker::number(&text_of(v));
+                return Some(Leaf::Value(marker::number(&text_of(v))));
             }
             // Integers stay integers (`1`, not `1.0`), as JSON.stringify writes them.
             const SAFE: f64 = 9_007_199_254_740_991.0;
             if n.fract() == 0.0 && n.abs() <= SAFE {
-                return Value::Number(Number::from(n as i64));
+                return Some(Leaf::Value(Value::Number(Number::from(n as i64))));
             }
-            return Number::from_f64(n).map_or_else(|| marker::number(&text_of(v)), Value::Number);
+            return Some(Leaf::Value(
+                Number::from_f64(n).map_or_else(|| marker::number(&text_of(v)), Value::Number),
+            ));
         }
         if let Some(s) = v.as_string() {
-            return string(&s, &mut self.budget);
+            return Some(Leaf::String(s));
         }
         match v.js_typeof().as_string().as_deref() {
-            Some("bigint") => return marker::number(&text_of(v)),
-            Some("symbol") => return marker::symbol(&text_of(v)),
+            Some("bigint") => return Some(Leaf::Value(marker::number(&text_of(v)))),
+            Some("symbol") => return Some(Leaf::Value(marker::symbol(&text_of(v)))),
             Some("function") => {
                 let name = Reflect::get(v, &"name".into())
                     .ok()
                     .and_then(|n| n.as_string())
                     .unwrap_or_default();
-                return marker::function(&name);
+                return Some(Leaf::Value(marker::function(&name)));
             }
             _ => {}
         }
@@ -113,82 +132,87 @@ impl Walker {
                 .ok()
                 .and_then(|n| n.as_string())
                 .unwrap_or_default();
-            return marker::dom_node(&name);
+            return Some(Leaf::Value(marker::dom_node(&name)));
         }
-        if self.path.iter().any(|seen| Object::is(seen, v)) {
-            return marker::cycle();
-        }
-        self.path.push(v.clone());
-        let out = match is_array(v) {
-            Ok(true) => self.array(v, depth),
-            Ok(false) => {
-                let mut map = Map::new();
-                self.object_into(v, &mut map, depth, None);
-                Value::Object(map)
-            }
-            Err(e) => marker::unreadable(&text_of(&e)),
-        };
-        self.path.pop();
-        out
+        None
     }
 
-    fn array(&mut self, array: &JsValue, depth: usize) -> Value {
+    fn array(&mut self, array: &JsValue, depth: usize, room: usize) -> Option<Value> {
         let len = Reflect::get(array, &"length".into())
             .ok()
             .and_then(|l| l.as_f64())
             .unwrap_or(0.0) as usize;
-        let mut out = Vec::new();
+        let mut fill = self.bounds.array(room, len)?;
+        // Every item kept costs at least a byte of room, so this stops within the cap
+        // however long the array says it is.
         for i in 0..len {
-            if !self.budget.spend(1) {
-                out.push(marker::truncated(len - i));
+            let room = fill.room();
+            let item = match Reflect::get_u32(array, i as u32) {
+                Ok(item) => self.value(&item, depth + 1, room),
+                Err(e) => self.bounds.leaf(marker::unreadable(&text_of(&e)), room),
+            };
+            if !fill.push(item) {
                 break;
             }
-            out.push(match Reflect::get_u32(array, i as u32) {
-                Ok(item) => self.value(&item, depth + 1),
-                Err(e) => marker::unreadable(&text_of(&e)),
-            });
         }
-        Value::Array(out)
+        fill.finish(&mut self.bounds)
     }
 
-    fn object_into(
-        &mut self,
-        v: &JsValue,
-        out: &mut Map<String, Value>,
-        depth: usize,
-        skip: Option<&str>,
-    ) {
+    /// An object's own enumerable keys, within `room`; `root`: the detail itself, whose
+    /// `callId` goes first so that truncation can never lose it.
+    fn object(&mut self, v: &JsValue, depth: usize, room: usize, root: bool) -> Option<Value> {
+        // Kept as the JS array and read lazily: a page's object of a million keys costs
+        // only the keys that fit.
         let keys = match object_keys(v) {
             Ok(keys) => keys,
             Err(e) => {
-                out.insert(
-                    fvi_core::detail::MARKER_KEY.into(),
-                    marker::unreadable(&text_of(&e)),
-                );
-                return;
+                let mut unreadable = Map::new();
+                unreadable.insert(MARKER_KEY.into(), marker::unreadable(&text_of(&e)));
+                return self.bounds.leaf(Value::Object(unreadable), room);
             }
         };
-        let total = keys.length() as usize;
-        for (i, key) in keys.iter().enumerate() {
+        // The callId is read even when it is not an own enumerable key (a getter on the
+        // prototype), and then counts as one more key.
+        let id = if root {
+            Reflect::get(v, &"callId".into())
+                .ok()
+                .filter(|id| !id.is_undefined())
+        } else {
+            None
+        };
+        let listed = keys.includes(&"callId".into(), 0);
+        let total = keys.length() as usize + usize::from(id.is_some() && !listed);
+        let mut fill = self.bounds.object(room, total)?;
+        if let Some(id) = id {
+            let item = fill
+                .room_for("callId")
+                .and_then(|room| self.value(&id, depth + 1, room));
+            fill.push("callId".into(), item);
+        }
+        for key in keys.iter() {
             let Some(key) = key.as_string() else { continue };
-            if Some(key.as_str()) == skip {
+            if root && key == "callId" {
                 continue;
             }
-            if !self.budget.spend(key.len() + 4) {
-                out.insert(
-                    fvi_core::detail::MARKER_KEY.into(),
-                    marker::truncated(total - i),
-                );
+            let Some(room) = fill.room_for(&key) else {
+                break;
+            };
+            let item = match Reflect::get(v, &key.as_str().into()) {
+                Ok(item) => self.value(&item, depth + 1, room),
+                // A getter that throws.
+                Err(e) => self.bounds.leaf(marker::unreadable(&text_of(&e)), room),
+            };
+            if !fill.push(key, item) {
                 break;
             }
-            let item = match Reflect::get(v, &key.as_str().into()) {
-                Ok(item) => self.value(&item, depth + 1),
-                // A getter that throws.
-                Err(e) => marker::unreadable(&text_of(&e)),
-            };
-            out.insert(key, item);
         }
+        fill.finish(&mut self.bounds)
     }
+}
+
+enum Leaf {
+    Value(Value),
+    String(String),
 }
 
 /// `String(v)`: works for symbols and errors, where string concatenation would throw.

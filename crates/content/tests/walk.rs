@@ -110,8 +110,38 @@ fn megabytes_are_cut_but_keep_the_call_id() {
     assert_eq!(got["callId"], "big");
     assert_eq!(got["$fvi"]["$fvi"], "truncated");
     let size = serde_json::to_string(&got).unwrap().len();
-    assert!(
-        size < fvi_core::detail::MAX_DETAIL_BYTES + 1024,
-        "{size} bytes"
-    );
+    assert!(size <= fvi_core::detail::MAX_DETAIL_BYTES, "{size} bytes");
+}
+
+/// What made the old, approximate bound overflow (up to ~96 KB): escapes, empty
+/// containers, markers with long page text, many tiny keys. Each stays within the exact cap,
+/// keeps its callId, and is left as it is by the background's re-bounding.
+#[wasm_bindgen_test]
+fn the_cap_is_exact_for_hostile_details() {
+    let cases = [
+        "({callId: 'c', s: '\\u0001'.repeat(4000)})",
+        "(() => { const q = '\"\\\\'.repeat(2000); return {callId: 'c', s: q, t: q, u: q}; })()",
+        "({callId: 'c', a: Array.from({length: 20000}, () => [])})",
+        "({callId: 'c', a: new Array(1e6)})",
+        "(() => { const f = () => 0; Object.defineProperty(f, 'name', {value: '\\u0002'.repeat(1e5)}); return {callId: 'c', a: Array(5000).fill(f)}; })()",
+        "(() => { const o = {callId: 'c'}; for (let i = 0; i < 50000; i++) o['\\u0000' + i] = 0; return o; })()",
+        "({callId: 'c', a: Array(5000).fill(Symbol('\\u0003'.repeat(500)))})",
+        "(() => { let v = 1; for (let i = 0; i < 100; i++) v = [v, 'x'.repeat(200)]; return {callId: 'c', v}; })()",
+    ];
+    for js in cases {
+        let value = js_sys::eval(js).unwrap_or_else(|e| panic!("{js}: {e:?}"));
+        let (got, cut) = walk_detail(&value);
+        assert!(cut, "{js}");
+        assert_eq!(got["callId"], "c", "{js}");
+        let size = serde_json::to_string(&got).unwrap().len();
+        assert!(
+            size <= fvi_core::detail::MAX_DETAIL_BYTES,
+            "{js}: {size} bytes"
+        );
+        assert_eq!(
+            fvi_core::detail::sanitize(&got),
+            (got.clone(), false),
+            "{js}: re-bounding changed it"
+        );
+    }
 }

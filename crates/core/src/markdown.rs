@@ -1,11 +1,11 @@
-//! Ticket-ready Markdown for one call: a header (state, tabs, times), a table of its steps
-//! and its flags. Every string that came from a page (callId, URLs) is escaped, so a
+//! Ticket-ready Markdown for one call: a one-line verdict, a header (state, tabs, times), a
+//! table of its steps and its flags; and the same call as plain text. Every string that came from a page (callId, URLs) is escaped, so a
 //! hostile value cannot break out of its table cell or inject markup.
 
-use crate::lifecycle::{format_rel, format_secs};
-pub use crate::time::{format_duration, format_utc};
+use crate::lifecycle::{format_rel, format_secs, CallState};
+pub use crate::time::{format_duration, format_utc, readable_duration};
 use crate::timeline::{Call, StepBody, Timeline};
-use crate::{EventRecord, TabNoteKind};
+use crate::{EventKind, EventRecord, TabNoteKind};
 use std::fmt::Write as _;
 
 /// Longest page-provided string put in a cell; the rest is cut with `…` so one huge URL
@@ -20,6 +20,8 @@ pub fn call_markdown(timeline: &Timeline, call_id: &str) -> Option<String> {
 fn render(timeline: &Timeline, call: &Call) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "### Fullview call {}\n", escape(call.call_id));
+    // Our own words only (no page text), so nothing in it needs escaping.
+    let _ = writeln!(out, "{}\n", verdict(call));
     let (state, label) = (call.state.as_str(), call.state.label());
     if state == label {
         let _ = writeln!(out, "- **State:** {state}");
@@ -126,6 +128,135 @@ fn render(timeline: &Timeline, call: &Call) -> String {
                 format_secs(call.start - req.start)
             );
         }
+    }
+    out
+}
+
+/// The one-line verdict a ticket starts with (issue 12): what happened, in which tab, after
+/// how long, and whether anything looks wrong, e.g. "Accepted after 4.0 s in tab 2, ended
+/// after 13.0 s; no problems found". Durations read in the unit that fits
+/// ([`readable_duration`]). Plain words and tab ids only, no page text, so it reads the
+/// same as Markdown and as plain text.
+pub fn verdict(call: &Call) -> String {
+    let tab_of = |kind: EventKind| {
+        call.events
+            .iter()
+            .find(|e| e.kind == kind)
+            .map(|e| format!(" in tab {}", e.tab_id))
+            .unwrap_or_default()
+    };
+    let after = |ms: Option<f64>| {
+        ms.map(|d| format!(" after {}", readable_duration(d)))
+            .unwrap_or_default()
+    };
+    let what = match call.state {
+        CallState::Ended => {
+            let ended = format!("ended{}", after(call.duration_ms));
+            match call.accept_delay_ms {
+                Some(_) => format!(
+                    "Accepted{}{}, {ended}",
+                    after(call.accept_delay_ms),
+                    tab_of(EventKind::CallAccepted)
+                ),
+                None => format!(
+                    "Call {ended}{}, with no accept captured",
+                    tab_of(EventKind::CallEnded)
+                ),
+            }
+        }
+        CallState::Accepted => format!(
+            "Accepted{}{}; no end captured yet",
+            after(call.accept_delay_ms),
+            tab_of(EventKind::CallAccepted)
+        ),
+        CallState::Denied => format!(
+            "Denied by the customer{}{}",
+            after(call.deny_delay_ms),
+            tab_of(EventKind::CallDenied)
+        ),
+        CallState::Requested => format!(
+            "Requested{}; no answer captured",
+            tab_of(EventKind::CallRequested)
+        ),
+        CallState::Taken => "Inbound request taken by an agent; no call event captured yet".into(),
+        CallState::Unseen => "No call event captured, only inbound requests".into(),
+    };
+    let problems = match call.flags.len() {
+        0 => "no problems found".to_string(),
+        1 => "1 problem found".to_string(),
+        n => format!("{n} problems found"),
+    };
+    format!("{what}; {problems}")
+}
+
+/// The call as plain text, for ticket tools that do not render Markdown: the verdict, then
+/// one line per step (time after the start, what, tab and frame, URL), then the problems.
+/// Page text is cut but not escaped: plain text has no markup to break out of; control
+/// characters become spaces so a URL cannot forge a line.
+pub fn call_text(timeline: &Timeline, call_id: &str) -> Option<String> {
+    let call = timeline.call(call_id)?;
+    let mut out = String::new();
+    let _ = writeln!(out, "Fullview call {}", plain(call.call_id));
+    let _ = writeln!(out, "{}", verdict(call));
+    let _ = writeln!(out, "Started {}", format_utc(call.start));
+    let _ = writeln!(out, "\nSteps:");
+    for step in &call.steps {
+        let (where_, url) = match &step.body {
+            StepBody::Note(note) => (
+                format!("tab {}", note.tab_id),
+                match &note.kind {
+                    TabNoteKind::Navigated { url } => plain(url),
+                    TabNoteKind::Closed => String::new(),
+                },
+            ),
+            StepBody::Event(_) | StepBody::FanOut(_) => {
+                let events = step.events();
+                (
+                    join(
+                        events
+                            .iter()
+                            .map(|e| format!("tab {}/{}", e.tab_id, e.frame_id)),
+                    ),
+                    events.first().map(|e| plain(&e.url)).unwrap_or_default(),
+                )
+            }
+        };
+        let url = if url.is_empty() {
+            url
+        } else {
+            format!(", {url}")
+        };
+        let _ = writeln!(
+            out,
+            "- +{} {} ({where_}{url})",
+            readable_duration(step.rel_ms),
+            step.label()
+        );
+    }
+    if !call.flags.is_empty() {
+        let _ = writeln!(out, "\nProblems:");
+        for flag in &call.flags {
+            let _ = writeln!(out, "- {} (#{})", plain(&flag.message()), flag.seq());
+        }
+    }
+    Some(out)
+}
+
+/// Page text for plain text: control characters as spaces, cut to [`MAX_CELL_CHARS`].
+fn plain(s: &str) -> String {
+    let mut out: String = s
+        .chars()
+        .take(MAX_CELL_CHARS)
+        .map(|c| {
+            if c.is_control() || c == '\u{2028}' || c == '\u{2029}' {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    if s.chars().nth(MAX_CELL_CHARS).is_some() {
+        out.push('…');
     }
     out
 }

@@ -112,6 +112,121 @@ pub struct Health {
     /// Events refused because storage failed and not stored since: their senders hold them
     /// and send them again.
     pub waiting_events: u64,
+    /// Events that were waiting when the page holding them went away, before storage took
+    /// them: nothing will send them again, so they are lost, by cause. (Should one arrive
+    /// after all, it is stored and no longer counted.)
+    #[serde(default)]
+    pub lost_events: LostEvents,
+}
+
+/// Waiting events given up on, by why (see [`Health::lost_events`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LostEvents {
+    /// Their tab closed (`tabs.onRemoved`).
+    pub tab_closed: u64,
+    /// Their page was not heard from for `store::WAIT_SILENCE_MS` while they waited: it
+    /// navigated away, its frame was removed, or the browser discarded it.
+    pub page_gone: u64,
+}
+
+impl LostEvents {
+    pub fn total(&self) -> u64 {
+        self.tab_closed + self.page_gone
+    }
+}
+
+impl Health {
+    /// The storage notice for the extension's pages, in plain words; empty when there is
+    /// nothing to say. `since` is `storage_failing_since` as the page shows times (local).
+    pub fn notice(&self, since: &str) -> String {
+        let waiting = self.waiting_events;
+        let mut text = match self.storage_failing_since {
+            Some(_) => {
+                let error = self
+                    .last_storage_error
+                    .as_deref()
+                    .map(|e| format!(" The browser said: {}.", clip(e, 200)))
+                    .unwrap_or_default();
+                if waiting > 0 {
+                    format!(
+                        "Storage is failing since {since}: {} waiting to be stored. Their \
+                         pages keep them and send them again; keep those tabs open until \
+                         this notice goes away.{error}",
+                        plural(waiting, "event is", "events are")
+                    )
+                } else {
+                    format!(
+                        "Storage is failing since {since}: no event is waiting to be stored \
+                         now, but new ones cannot be stored until it works again.{error}"
+                    )
+                }
+            }
+            None if waiting > 0 => format!(
+                "Storage works again; {} refused while it failed not stored yet (their pages \
+                 send them again).",
+                plural(waiting, "event", "events")
+            ),
+            None => String::new(),
+        };
+        let lost = self.lost_events;
+        if lost.total() > 0 {
+            let mut causes = Vec::new();
+            if lost.tab_closed > 0 {
+                causes.push(format!(
+                    "{} because {} tab closed",
+                    count(lost.tab_closed),
+                    if lost.tab_closed == 1 { "its" } else { "their" }
+                ));
+            }
+            if lost.page_gone > 0 {
+                causes.push(format!(
+                    "{} because {} page went silent for {} min (navigated away, or its frame \
+                     was removed)",
+                    count(lost.page_gone),
+                    if lost.page_gone == 1 { "its" } else { "their" },
+                    crate::store::WAIT_SILENCE_MS / 60_000.0
+                ));
+            }
+            let lost_text = format!(
+                "{} lost, refused while storage failed and no longer held by any page: {}.",
+                plural(lost.total(), "event was", "events were"),
+                causes.join("; ")
+            );
+            if !text.is_empty() {
+                text.push(' ');
+            }
+            text.push_str(&lost_text);
+        }
+        text
+    }
+}
+
+/// `1 event`, `1,234 events`.
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", count(n), if n == 1 { one } else { many })
+}
+
+/// `1,234`, grouped as the popup writes counts.
+fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    grouped
+}
+
+fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
 }
 
 impl Response {

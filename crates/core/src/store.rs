@@ -19,6 +19,11 @@
 //! - A capture whose events are all stored already is answered `stored` without a write.
 //! - Retention: at least [`MIN_MAX_EVENTS`]; past the limit the log is evicted (see
 //!   `log::evict`) with fresh chunk ids, in one `set`, and the old keys removed after it.
+//! - Events refused because storage failed wait in their senders, and [`Health`] counts
+//!   them, until they are stored, or until the page holding them goes away: its tab closed
+//!   ([`TabNoteKind::Closed`], from `tabs.onRemoved`), or it was not heard from for
+//!   [`WAIT_SILENCE_MS`]. Then nothing will send them again: they are counted as lost, by
+//!   cause, not as waiting. One that arrives after all is stored and no longer counted.
 //! - Keys `meta` does not list are garbage: found at load (a worker stopped between a set
 //!   and its remove) or left by a remove that failed, they are removed with a later write.
 
@@ -29,12 +34,21 @@ use serde_json::{Map, Value};
 use crate::log::{
     chunk_id, chunk_key, decode_chunk, encode_chunk, evict, LogMeta, Sender, META_KEY,
 };
-use crate::protocol::{decode, Health, Request, Response, PROTOCOL_VERSION};
+use crate::protocol::{decode, Health, LostEvents, Request, Response, PROTOCOL_VERSION};
 use crate::record::{EventRecord, TabNoteKind};
 
 /// The smallest retention limit accepted, in events: below it, eviction would run on nearly
 /// every capture.
 pub const MIN_MAX_EVENTS: u64 = 100;
+
+/// How long a document's waiting events still count as waiting after its sender was last
+/// heard from (a capture from it, stored or refused). A live sender resends at least every
+/// 5 s (`deliver.rs`, `relay.js`), but a hidden tab's timers are throttled: Chromium's
+/// intensive wake-up throttling lets a page hidden for 5 minutes wake once a minute, and
+/// Firefox delays background tabs' timeouts too. Three minutes is well past that; a sender
+/// silent for longer has gone (navigated away, frame removed, tab discarded) without a
+/// browser event the background hears.
+pub const WAIT_SILENCE_MS: f64 = 180_000.0;
 
 /// One job for the store. Times come with [`Store::handle`].
 #[derive(Debug, Clone, PartialEq)]
@@ -117,8 +131,11 @@ pub struct Plan {
     on_failure: OnFailure,
     /// Tabs whose event count changed, with their new counts.
     badges: Vec<(i64, u64)>,
-    /// A capture's document, its counters, and those of them that were new.
-    batch: Option<(String, Vec<u64>, Vec<u64>)>,
+    /// A capture: its document and sender tab, its counters, and those of them that were
+    /// new.
+    batch: Option<Batch>,
+    /// A tab closed: what its documents wait for is lost.
+    closed_tab: Option<i64>,
     /// The log is over its limit: read it whole for eviction after this write.
     evict: bool,
     /// The toolbar setting to apply once written.
@@ -137,6 +154,7 @@ impl Plan {
             on_failure: OnFailure::Nothing,
             badges: Vec::new(),
             batch: None,
+            closed_tab: None,
             evict: false,
             toolbar: None,
         }
@@ -152,6 +170,31 @@ impl Plan {
         self.on_failure = on_failure;
         self
     }
+}
+
+/// A capture's document, the tab it came from (if known), its counters, and the new ones.
+#[derive(Debug)]
+struct Batch {
+    document: String,
+    tab: Option<i64>,
+    ns: Vec<u64>,
+    fresh: Vec<u64>,
+}
+
+/// A document's events refused while storage failed, which its sender still holds.
+#[derive(Debug, Clone)]
+struct Waiting {
+    tab: Option<i64>,
+    ns: BTreeSet<u64>,
+    /// When its sender was last heard from.
+    heard: f64,
+}
+
+/// Why waiting events were given up on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum LostCause {
+    TabClosed,
+    PageGone,
 }
 
 /// What the shell does after the writes.
@@ -184,7 +227,11 @@ pub struct Store {
     last_error: Option<String>,
     /// Per document, the counters of events refused because storage failed and not stored
     /// since; their senders hold them and send them again.
-    waiting: BTreeMap<String, BTreeSet<u64>>,
+    waiting: BTreeMap<String, Waiting>,
+    /// Per document and cause, waiting events whose page went away: lost. Kept by counter
+    /// so that one arriving after all (a page restored from the back-forward cache) is
+    /// stored and no longer counted.
+    lost: BTreeMap<(String, LostCause), BTreeSet<u64>>,
     /// Malformed messages counted while the log could not be read; folded into `meta` when
     /// it loads.
     unloaded_malformed: Vec<String>,
@@ -262,7 +309,17 @@ impl Store {
         Health {
             storage_failing_since: self.failing_since,
             last_storage_error: self.last_error.clone(),
-            waiting_events: self.waiting.values().map(|s| s.len() as u64).sum(),
+            waiting_events: self.waiting.values().map(|w| w.ns.len() as u64).sum(),
+            lost_events: self.lost.iter().fold(
+                LostEvents::default(),
+                |mut lost, ((_, cause), ns)| {
+                    match cause {
+                        LostCause::TabClosed => lost.tab_closed += ns.len() as u64,
+                        LostCause::PageGone => lost.page_gone += ns.len() as u64,
+                    }
+                    lost
+                },
+            ),
         }
     }
 
@@ -290,6 +347,9 @@ impl Store {
             Input::Status => unreachable!("answered above"),
             Input::Capture { sender, text } => self.capture(log, sender, &text, plan),
             Input::Note { tab, kind } => {
+                if kind == TabNoteKind::Closed {
+                    plan.closed_tab = Some(tab);
+                }
                 let mut meta = log.meta.clone();
                 let changed = match kind {
                     TabNoteKind::Closed => meta.tab_closed(tab, now),
@@ -368,7 +428,12 @@ impl Store {
         let mut plan = plan;
         if log.meta.paused {
             // Not stored, deliberately: the sender drops them, so none of them waits.
-            plan.batch = Some((document, ns, Vec::new()));
+            plan.batch = Some(Batch {
+                document,
+                tab: sender.map(|s| s.tab_id),
+                ns,
+                fresh: Vec::new(),
+            });
             return plan.answer(
                 Response::Paused {
                     v: PROTOCOL_VERSION,
@@ -387,7 +452,12 @@ impl Store {
             stored: accepted.stored,
             duplicates: accepted.duplicates,
         };
-        plan.batch = Some((document, ns, fresh));
+        plan.batch = Some(Batch {
+            document,
+            tab: Some(sender.tab_id),
+            ns,
+            fresh,
+        });
         if accepted.stored == 0 && accepted.unknown == 0 {
             // Duplicates only (a resend after a lost answer): nothing changed.
             return plan.answer(reply, OnFailure::Same);
@@ -490,6 +560,12 @@ impl Store {
     /// would resend the input), health, and what the shell does next.
     pub fn finish(&mut self, plan: Plan, written: Written) -> Effects {
         let before = self.health();
+        self.give_up(plan.now, plan.closed_tab);
+        let mut plan = plan;
+        if let Some(Response::Status { health, .. }) = &mut plan.reply {
+            // Built before the silent senders were given up on just now.
+            *health = self.health();
+        }
         let mut effects = Effects::default();
         let set = !plan.set.is_empty();
         match written {
@@ -509,8 +585,8 @@ impl Store {
                     // Not listed any more, so never read; removed with a later write.
                     self.garbage.extend(plan.remove.iter().cloned());
                 }
-                if let Some((document, ns, _)) = &plan.batch {
-                    self.unwait(document, ns);
+                if let Some(batch) = &plan.batch {
+                    self.unwait(&batch.document, &batch.ns, plan.now);
                 }
                 effects.reply = plan.reply;
                 effects.toolbar = plan.toolbar;
@@ -535,9 +611,9 @@ impl Store {
                     }
                 }
                 self.failed(plan.now, &error);
-                if let Some((document, _, fresh)) = &plan.batch {
+                if let Some(batch) = &plan.batch {
                     if plan.on_failure == OnFailure::RetryLater {
-                        self.wait(document, fresh);
+                        self.wait(&batch.document, batch.tab, &batch.fresh, plan.now);
                     }
                 }
                 effects.reply = match plan.on_failure {
@@ -566,19 +642,31 @@ impl Store {
     /// log it belongs to could not be read.
     pub fn read_failed(&mut self, input: Input, error: &str, now: f64) -> Effects {
         let before = self.health();
+        let closed_tab = match &input {
+            Input::Note {
+                tab,
+                kind: TabNoteKind::Closed,
+            } => Some(*tab),
+            _ => None,
+        };
+        self.give_up(now, closed_tab);
         let error = format!("could not read the log: {error}");
         self.failed(now, &error);
         let reply = match input {
-            Input::Capture { text, .. } => match decode(&text) {
+            Input::Capture { text, sender } => match decode(&text) {
                 Ok(Request::Capture {
                     document, events, ..
                 }) => {
                     let ns: Vec<u64> = events.iter().map(|e| e.n).collect();
-                    let fresh = match &self.log {
-                        Some(log) => log.meta.not_stored(&document, &ns),
-                        None => ns,
+                    let (fresh, bound) = match &self.log {
+                        Some(log) => (
+                            log.meta.not_stored(&document, &ns),
+                            log.meta.bound(&document),
+                        ),
+                        None => (ns, None),
                     };
-                    self.wait(&document, &fresh);
+                    let tab = sender.or(bound).map(|s| s.tab_id);
+                    self.wait(&document, tab, &fresh, now);
                     Some(storage_failed(&error))
                 }
                 Ok(_) => Some(self.count_unloaded("malformed message: not a capture".into())),
@@ -618,22 +706,77 @@ impl Store {
         self.last_error = Some(error.chars().take(300).collect());
     }
 
-    fn wait(&mut self, document: &str, ns: &[u64]) {
-        if !ns.is_empty() {
-            self.waiting
-                .entry(document.to_string())
-                .or_default()
-                .extend(ns.iter().copied());
+    fn wait(&mut self, document: &str, tab: Option<i64>, ns: &[u64], now: f64) {
+        // Its sender was heard from, even if everything it sent was stored already.
+        if let Some(waiting) = self.waiting.get_mut(document) {
+            waiting.heard = now;
+            waiting.tab = tab.or(waiting.tab);
         }
+        if ns.is_empty() {
+            return;
+        }
+        let waiting = self
+            .waiting
+            .entry(document.to_string())
+            .or_insert_with(|| Waiting {
+                tab,
+                ns: BTreeSet::new(),
+                heard: now,
+            });
+        waiting.ns.extend(ns.iter().copied());
+        // Waiting again (its page came back after all): not lost.
+        self.lost.retain(|(doc, _), lost| {
+            if doc == document {
+                for n in ns {
+                    lost.remove(n);
+                }
+            }
+            !lost.is_empty()
+        });
     }
 
-    fn unwait(&mut self, document: &str, ns: &[u64]) {
-        if let Some(set) = self.waiting.get_mut(document) {
+    /// `ns` of `document` are stored (or were already): neither waiting nor lost; its sender
+    /// was heard from.
+    fn unwait(&mut self, document: &str, ns: &[u64], now: f64) {
+        if let Some(waiting) = self.waiting.get_mut(document) {
+            waiting.heard = now;
             for n in ns {
-                set.remove(n);
+                waiting.ns.remove(n);
             }
-            if set.is_empty() {
+            if waiting.ns.is_empty() {
                 self.waiting.remove(document);
+            }
+        }
+        self.lost.retain(|(doc, _), lost| {
+            if doc == document {
+                for n in ns {
+                    lost.remove(n);
+                }
+            }
+            !lost.is_empty()
+        });
+    }
+
+    /// Moves to `lost` what waits for a page that went away: every document of a tab that
+    /// closed, and every document not heard from for [`WAIT_SILENCE_MS`] by `now`.
+    fn give_up(&mut self, now: f64, closed_tab: Option<i64>) {
+        let gone: Vec<(String, LostCause)> = self
+            .waiting
+            .iter()
+            .filter_map(|(document, w)| {
+                let cause = if closed_tab.is_some() && w.tab == closed_tab {
+                    LostCause::TabClosed
+                } else if now - w.heard > WAIT_SILENCE_MS {
+                    LostCause::PageGone
+                } else {
+                    return None;
+                };
+                Some((document.clone(), cause))
+            })
+            .collect();
+        for (document, cause) in gone {
+            if let Some(w) = self.waiting.remove(&document) {
+                self.lost.entry((document, cause)).or_default().extend(w.ns);
             }
         }
     }

@@ -67,6 +67,33 @@ pub fn format_duration(ms: f64) -> String {
     }
 }
 
+/// A duration in the unit that fits, for reading (issue 12): `850 ms`, `4.0 s`,
+/// `10 min 2 s`, `1 h 12 min`. Each form rounds to its last unit, and a value that rounds
+/// up into the next form is written in that form (`59.96 s` is `1 min 0 s`). Exact
+/// figures for comparing stay in [`format_duration`].
+pub fn readable_duration(ms: f64) -> String {
+    if !ms.is_finite() {
+        return "unknown duration".to_string();
+    }
+    if ms < 0.0 {
+        return format!("−{}", readable_duration(-ms));
+    }
+    let whole_ms = ms.round();
+    if whole_ms < 1000.0 {
+        return format!("{whole_ms} ms");
+    }
+    let tenths = (ms / 100.0).round();
+    if tenths < 600.0 {
+        return format!("{:.1} s", tenths / 10.0);
+    }
+    let secs = (ms / 1000.0).round() as u64;
+    if secs < 3600 {
+        return format!("{} min {} s", secs / 60, secs % 60);
+    }
+    let mins = (ms / 60_000.0).round() as u64;
+    format!("{} h {} min", mins / 60, mins % 60)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use fvi_core::detail::{call_id_of, sanitize};
+use fvi_core::detail::{call_id_of, sanitize, MAX_DETAIL_BYTES};
 use serde_json::Value;
 
 /// What each fuzz target does with one input (keep in step with `fuzz/fuzz_targets/`).
@@ -35,6 +35,15 @@ fn run(target: &str, data: &[u8]) {
             if let Ok(value) = serde_json::from_slice::<Value>(data) {
                 let (bounded, _) = sanitize(&value);
                 assert_eq!(call_id_of(&bounded), call_id_of(&value), "callId changed");
+                let size = serde_json::to_string(&bounded).unwrap().len();
+                assert!(
+                    size <= MAX_DETAIL_BYTES,
+                    "{size} bytes of JSON, over the cap"
+                );
+                assert!(
+                    sanitize(&bounded) == (bounded.clone(), false),
+                    "not idempotent"
+                );
             }
         }
         other => panic!("no fuzz target {other}"),

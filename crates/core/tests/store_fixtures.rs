@@ -292,14 +292,29 @@ fn dump_response(r: &Response) -> String {
         Response::Refused { reason, retry, .. } => {
             format!("refused (retry {retry}): {reason}")
         }
-        Response::Status { health, .. } => format!(
-            "status: failing since {}, last error {}, waiting {}",
-            health
-                .storage_failing_since
-                .map_or("-".into(), |t| t.to_string()),
-            health.last_storage_error.as_deref().unwrap_or("-"),
-            health.waiting_events
-        ),
+        Response::Status { health, .. } => {
+            let mut out = format!(
+                "status: failing since {}, last error {}, waiting {}",
+                health
+                    .storage_failing_since
+                    .map_or("-".into(), |t| t.to_string()),
+                health.last_storage_error.as_deref().unwrap_or("-"),
+                health.waiting_events
+            );
+            // Only when there is any, so the fixtures from before lost events stay as
+            // they were; with the notice the popup shows ("since" as the page would).
+            let lost = health.lost_events;
+            if lost.total() > 0 {
+                out.push_str(&format!(
+                    ", lost {} (tab closed {}, page gone {})\n    notice: {}",
+                    lost.total(),
+                    lost.tab_closed,
+                    lost.page_gone,
+                    health.notice("SINCE")
+                ));
+            }
+            out
+        }
     }
 }
 
@@ -492,6 +507,9 @@ fixtures! {
     startup_clears_unless_kept,
     notes_and_binds,
     remove_fails_keeps_garbage,
+    waiting_lost_when_tab_closes,
+    waiting_lost_when_sender_silent,
+    lost_events_arrive_after_all,
 }
 
 /// A fixture without a test would silently check nothing.

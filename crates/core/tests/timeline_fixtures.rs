@@ -11,7 +11,7 @@
 //!   "now": 90000,                                // optional; default: the latest time
 //!   "thresholds": {"unansweredMs": 60000},       // optional
 //!   "filter": {"tab": 2, "kinds": ["fullview:callAccepted"], "text": "abc"},  // optional
-//!   "show": ["markdown:c1", "summary"],          // optional extra output
+//!   "show": ["markdown:c1", "text:c1", "verdicts", "summary"],  // optional extra output
 //!   "log": [                                     // store order: entry i gets seq i+1
 //!     [1000, "callRequested", "c1", 1],          // at, kind, callId|null, tab[, url[, frame]]
 //!     [2000, "tab-closed", 1],                   // a tab note
@@ -131,6 +131,17 @@ fn render(fixture: &Fixture) -> String {
                 &markdown::call_markdown(&timeline, id)
                     .unwrap_or_else(|| "(no such call)\n".into()),
             );
+        } else if let Some(id) = extra.strip_prefix("text:") {
+            out.push_str(&format!("--- text {id:?}\n"));
+            out.push_str(
+                &markdown::call_text(&timeline, id).unwrap_or_else(|| "(no such call)\n".into()),
+            );
+        } else if extra == "verdicts" {
+            // Every call's one-line verdict, in the timeline's order.
+            out.push_str("--- verdicts\n");
+            for call in &timeline.calls {
+                out.push_str(&format!("{}: {}\n", call.call_id, markdown::verdict(call)));
+            }
         } else if extra == "summary" {
             // One compact line per summary, in the struct's field order (as exported).
             let (calls, inbound) = summarize(&timeline);
@@ -162,6 +173,7 @@ macro_rules! fixtures {
 }
 
 fixtures! {
+    verdicts_and_text,
     accepted_then_ended,
     fan_out_three_tabs,
     denied,

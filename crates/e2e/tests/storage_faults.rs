@@ -478,3 +478,117 @@ fn failed_writes_during_single_events_in_fresh_frames_in_chromium() {
 fn failed_writes_during_single_events_in_fresh_frames_in_firefox() {
     single_events_in_fresh_frames(BrowserKind::Firefox);
 }
+
+// ---------------------------------------------------------------------------------------
+// (c) A tab closes while its events wait for storage: nothing will send them again, so the
+// notice must stop saying they wait and say they were lost, and why, instead of showing
+// "N events waiting" for good. Chromium only, for now (below).
+
+const CLOSING: u64 = 3;
+
+fn tab_closed_while_its_events_wait(kind: BrowserKind) {
+    let server = FixtureServer::start([("/app.html", Route::html(page("app")))]).unwrap();
+    let url = server.url("/app.html?closing");
+    let browser = common::launch(kind);
+    to_extension_page(&browser);
+    let popup = browser.window_handle().unwrap();
+    let mut fault = Fault::inject(&browser);
+
+    let tab = browser.open_tab(&url).unwrap();
+    browser
+        .execute(
+            &format!("for (let i = 1; i <= {CLOSING}; i++) fire('callAccepted', {{ callId: 'gone-' + i }});"),
+            &[],
+        )
+        .unwrap();
+    // All of them reached the background and wait: the notice can only count those.
+    let mut last = Value::Null;
+    wait_until(WAIT, "the tab's events to wait", || {
+        fault.hold();
+        last = health(&browser);
+        Ok((last["waitingEvents"] == CLOSING).then_some(()))
+    })
+    .unwrap_or_else(|e| panic!("{e}; health: {last}"));
+
+    // The tab closes before storage recovers (`tabs.onRemoved`).
+    browser.switch_to_window(&tab).unwrap();
+    browser.close_window().unwrap();
+    browser.switch_to_window(&popup).unwrap();
+    let mut notice = None;
+    wait_until(WAIT, "the notice to count the events as lost", || {
+        fault.hold();
+        let v = browser.execute(
+            "const b = document.getElementById('storage-banner');\
+             return b && !b.hidden ? [b.textContent, b.dataset.waiting, b.dataset.lost] : null;",
+            &[],
+        )?;
+        notice = Some(v.clone());
+        let lost = v[2].as_str().and_then(|l| l.parse::<u64>().ok());
+        Ok((v[1] == "0" && lost == Some(CLOSING)).then_some(()))
+    })
+    .unwrap_or_else(|e| {
+        let tabs = common::tabs(&browser);
+        panic!(
+            "{e}; notice: {notice:?}; health: {}; tabs: {tabs:?}",
+            health(&browser)
+        )
+    });
+    let text = notice.unwrap()[0].as_str().unwrap().to_string();
+    assert!(text.starts_with("Storage is failing since "), "{text}");
+    assert!(
+        text.contains(&format!("{CLOSING} events were lost"))
+            && text.contains(&format!("{CLOSING} because their tab closed")),
+        "{text}"
+    );
+    let health_now = health(&browser);
+    assert_eq!(health_now["waitingEvents"], 0, "{health_now}");
+    assert_eq!(
+        health_now["lostEvents"],
+        json!({ "tabClosed": CLOSING, "pageGone": 0 }),
+        "{health_now}"
+    );
+
+    // Storage recovers: the failure is gone from the notice, the loss stays said; the log
+    // holds none of them (nothing could send them again).
+    fault.restore();
+    // The failure clears with the next write that succeeds: an event from another tab.
+    browser.open_tab(&server.url("/app.html?after")).unwrap();
+    browser
+        .execute("fire('callRequested', { callId: 'after' })", &[])
+        .unwrap();
+    wait_for_stored(&browser, 1, WAIT);
+    let mut last = Value::Null;
+    wait_until(WAIT, "storage to work again", || {
+        last = health(&browser);
+        Ok(last["storageFailingSince"].is_null().then_some(()))
+    })
+    .unwrap_or_else(|e| panic!("{e}; health: {last}"));
+    browser.switch_to_window(&popup).unwrap();
+    let mut shown = None;
+    wait_until(WAIT, "the notice to say only what was lost", || {
+        shown = storage_notice(&browser).map(|(t, _)| t);
+        Ok(shown
+            .as_deref()
+            .filter(|t| t.starts_with(&format!("{CLOSING} events were lost")))
+            .map(str::to_string))
+    })
+    .unwrap_or_else(|e| panic!("{e}; notice: {shown:?}"));
+    let (_, events) = read_log(&browser);
+    assert!(
+        events
+            .iter()
+            .all(|e| !e["callId"].as_str().is_some_and(|c| c.starts_with("gone-"))),
+        "an event counted as lost was stored"
+    );
+}
+
+#[test]
+fn tab_closed_while_its_events_wait_in_chromium() {
+    tab_closed_while_its_events_wait(BrowserKind::Chromium);
+}
+
+// Not in Firefox yet: there, in the one run made, the event page's memory was gone by the
+// time the tab closed (health read all zeros with the fault still injected: a new
+// instance), so nothing was counted as lost and the popup kept the old instance's
+// "3 waiting". Health lives in the background's memory (ARCHITECTURE.md, "Health"); see
+// the report of issue 10's follow-up for keeping it in `storage.session` instead.

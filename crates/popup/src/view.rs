@@ -203,7 +203,8 @@ async fn ask_health(app: &Shared) {
 }
 
 /// `#storage-banner`: while storage writes fail, says so, since when, and how many events
-/// wait in their pages to be sent again. Text only: the error is the browser's words.
+/// wait in their pages to be sent again; and how many were lost, and why, when their page
+/// went away first. Text only: the error is the browser's words.
 pub fn render_health(app: &App) {
     let Some(banner) = by_id("storage-banner") else {
         return;
@@ -211,27 +212,17 @@ pub fn render_health(app: &App) {
     let health = &app.health;
     let waiting = health.waiting_events as usize;
     attr(&banner, "data-waiting", &waiting.to_string());
-    let text = match health.storage_failing_since {
-        Some(since) => {
-            let error = health
-                .last_storage_error
-                .as_deref()
-                .map(|e| format!(" The browser said: {}.", format::clip(e, 200)))
-                .unwrap_or_default();
-            format!(
-                "Storage is failing since {}: {} waiting to be stored. Their pages keep them \
-                 and send them again; keep those tabs open until this notice goes away.{error}",
-                format::local_time(since),
-                format::plural(waiting, "event is", "events are")
-            )
-        }
-        None if waiting > 0 => format!(
-            "Storage works again; {} refused while it failed not stored yet (their pages \
-             send them again).",
-            format::plural(waiting, "event", "events")
-        ),
-        None => String::new(),
-    };
+    attr(
+        &banner,
+        "data-lost",
+        &health.lost_events.total().to_string(),
+    );
+    // The words live in the core (`Health::notice`), fixture-tested there.
+    let since = health
+        .storage_failing_since
+        .map(format::local_time)
+        .unwrap_or_default();
+    let text = health.notice(&since);
     banner.set_hidden(text.is_empty());
     dom::set_text(&banner, &text);
 }
