@@ -487,7 +487,7 @@ fn failed_writes_during_single_events_in_fresh_frames_in_firefox() {
 const CLOSING: u64 = 3;
 
 fn tab_closed_while_its_events_wait(kind: BrowserKind) {
-    let server = FixtureServer::start([("/app.html", Route::html(page("app")))]).unwrap();
+    let server = FixtureServer::start([("/app.html", Route::html(page("app", "")))]).unwrap();
     let url = server.url("/app.html?closing");
     let browser = common::launch(kind);
     to_extension_page(&browser);
