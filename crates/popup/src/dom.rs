@@ -126,3 +126,31 @@ pub async fn next_paint(at_most_ms: i32) {
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
+
+/// A repeating timer, stopped when dropped: held by whoever needs it (the view, the app).
+pub struct Interval {
+    id: i32,
+    _callback: wasm_bindgen::closure::Closure<dyn FnMut()>,
+}
+
+impl Interval {
+    pub fn new(ms: i32, f: impl FnMut() + 'static) -> Interval {
+        let callback = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(f);
+        let id = window()
+            .set_interval_with_callback_and_timeout_and_arguments_0(
+                callback.as_ref().unchecked_ref(),
+                ms,
+            )
+            .unwrap_or(0);
+        Interval {
+            id,
+            _callback: callback,
+        }
+    }
+}
+
+impl Drop for Interval {
+    fn drop(&mut self) {
+        window().clear_interval_with_handle(self.id);
+    }
+}
