@@ -127,6 +127,18 @@ pub async fn next_paint(at_most_ms: i32) {
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
+/// Yields to the browser: resolves in a new task, so input (a click) and frames waiting
+/// behind the current work run first. Long work is split with it, so no task of a live
+/// update holds the page for long.
+pub async fn yield_now() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        after(0, move || {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        });
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
 /// A repeating timer, stopped when dropped: held by whoever needs it (the view, the app).
 pub struct Interval {
     id: i32,

@@ -230,10 +230,41 @@ impl App {
         self.build();
     }
 
+    /// Takes in a live update whose first `stable` events are the ones shown already:
+    /// when the log only grew, the model takes in just the new events (`Model::extend`,
+    /// work proportional to what changed); anything else rebuilds it.
+    pub fn update(&mut self, stable: usize) {
+        let incremental = self.is_live()
+            && !self.is_partial()
+            && self.model.seen() <= stable
+            && self.model.seen() > 0
+            && self.model.same_notes(self.data().notes);
+        if !incremental {
+            self.rebuild();
+            return;
+        }
+        self.log_version += 1;
+        self.live_now = js_sys::Date::now();
+        let none = (HashSet::new(), HashSet::new());
+        let mut model = std::mem::replace(&mut self.model, Model::empty());
+        model.extend(self.data(), &none.0, &none.1);
+        self.model = model;
+        self.refilter();
+    }
+
     /// Judges the log again at the time now (an open request turns "unanswered" as time
-    /// passes); the log itself is the same.
+    /// passes): only the open calls and requests, whose verdicts time can change.
     pub fn rejudge(&mut self) {
-        self.build();
+        if !self.is_live() || self.is_partial() {
+            self.build();
+            return;
+        }
+        self.live_now = js_sys::Date::now();
+        let (calls, tabs) = self.model.open_now();
+        let mut model = std::mem::replace(&mut self.model, Model::empty());
+        model.extend(self.data(), &calls, &tabs);
+        self.model = model;
+        self.refilter();
     }
 
     fn build(&mut self) {

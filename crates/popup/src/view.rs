@@ -496,9 +496,9 @@ async fn reload(app: Shared) {
         a.loading = false;
         match result {
             Ok(update) => {
-                a.live.get_or_insert_with(Default::default).apply(update);
+                let stable = a.live.get_or_insert_with(Default::default).apply(update);
                 if a.is_live() {
-                    a.rebuild();
+                    a.update(stable);
                     a.ensure_selection();
                 }
                 true
@@ -639,11 +639,19 @@ fn tick_while_counting(app: &Shared, clock: &format::Local) {
     if ticking && !running {
         let weak = Rc::downgrade(app);
         let tick = dom::Interval::new(TICK_MS, move || {
-            if let Some(app) = weak.upgrade() {
-                let clock = format::Local::now();
-                if !timeline_view::patch_answer(&app.borrow(), clock.now) {
-                    app.borrow_mut().tick = None;
-                }
+            let Some(app) = weak.upgrade() else {
+                return;
+            };
+            let ticking = timeline_view::patch_answer(&app.borrow(), js_sys::Date::now());
+            if !ticking {
+                // Dropped from a task of its own: a closure must not free itself while
+                // it runs.
+                let weak = Rc::downgrade(&app);
+                dom::after(0, move || {
+                    if let Some(app) = weak.upgrade() {
+                        app.borrow_mut().tick = None;
+                    }
+                });
             }
         });
         app.borrow_mut().tick = Some(tick);
@@ -1001,7 +1009,8 @@ fn select(app: &Shared, key: &str, focus: bool) {
     calls_list::mark_selected(&mut app.borrow_mut());
     let to = render_detail(app, scroll);
     set_detail_scroll(to);
-    tick_while_counting(app, &clock(&app.borrow()));
+    let clock = clock(&app.borrow());
+    tick_while_counting(app, &clock);
     if focus {
         calls_list::focus_selected(&app.borrow());
     }
