@@ -123,8 +123,8 @@ pub struct Keyed {
 struct KeyedRow {
     view: RowView,
     element: Element,
-    /// What the selection patch last wrote: `aria-selected`, `tabindex` 0, `id` position.
-    applied: Option<(bool, bool, usize)>,
+    /// What the selection patch last wrote: `aria-selected`, `tabindex` 0.
+    applied: Option<(bool, bool)>,
 }
 
 /// Counts of what one [`render`] did to the DOM (the e2e test and the live benchmark read
@@ -323,8 +323,9 @@ pub fn first_screen_rows() -> usize {
     (height / 36.0).ceil() as usize + 4
 }
 
-/// Moves `aria-selected`, the roving `tabindex` and the position ids to where the state
-/// says, touching only the rows where they change.
+/// Moves `aria-selected` and the roving `tabindex` to where the state says, touching only
+/// the rows where they change (so a live update that adds rows above leaves the others
+/// be: rows carry no position).
 pub fn mark_selected(app: &mut App) {
     let key = app.selected_key();
     let any_selected = key
@@ -335,7 +336,7 @@ pub fn mark_selected(app: &mut App) {
         let selected = key.as_deref() == Some(row.view.key.as_str());
         // Without a selection the first row takes Tab focus.
         let tab_stop = selected || (!any_selected && position == 0);
-        let want = (selected, tab_stop, position);
+        let want = (selected, tab_stop);
         if row.applied != Some(want) {
             attr(
                 &row.element,
@@ -343,8 +344,6 @@ pub fn mark_selected(app: &mut App) {
                 if selected { "true" } else { "false" },
             );
             attr(&row.element, "tabindex", if tab_stop { "0" } else { "-1" });
-            // Positions are ours, never page data.
-            attr(&row.element, "id", &format!("row-{position}"));
             row.applied = Some(want);
         }
     }

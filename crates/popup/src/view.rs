@@ -40,6 +40,7 @@
 //! | `#paused-banner`, `#evicted-banner`, `#malformed-banner` | shown when capture is paused, retention dropped calls, messages were refused |
 //! | `#storage-banner` | shown while the background's writes to storage fail: since when, how many events wait (also in `data-waiting`), the browser's words |
 //! | `html[data-fvi-renders]` | increments after every render (wait on it in tests) |
+//! | `html[data-fvi-list-patch]` | what the last render did to the list's rows: `<created> <refilled> <removed>` |
 //! | `html[data-fvi-boot-ms]` | `performance.now()` when popup/boot.js ran (it starts the wasm and the first reads) |
 //! | `html[data-fvi-prefetched]` | how many storage keys the first load took from popup/boot.js's reads instead of reading them itself |
 //! | `html[data-fvi-start-ms]` | `performance.now()` when the wasm started |
