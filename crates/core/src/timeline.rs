@@ -307,15 +307,11 @@ where
         }
     }
     unassigned.sort_by_key(|e| e.seq);
-    for starts in call_starts.values_mut() {
-        starts.sort_by(by_time);
-    }
 
     let mut inbound = Vec::new();
-    for (tab, mut list) in inbound_by_tab {
-        list.sort_by(by_time);
-        let starts = call_starts.get(&tab).map_or(&[][..], Vec::as_slice);
-        group_inbound(tab, &list, starts, now, thresholds, &mut inbound);
+    for (tab, list) in inbound_by_tab {
+        let starts = call_starts.remove(&tab).unwrap_or_default();
+        inbound.extend(inbound_of_tab(tab, list, starts, now, thresholds));
     }
 
     // Which requests each call answered; a taken one lets the call start without a request.
@@ -326,19 +322,12 @@ where
         }
     }
 
-    let mut notes_by_tab: TabMap<Vec<&'a TabNote>> = TabMap::default();
-    for note in notes {
-        notes_by_tab.entry(note.tab_id).or_default().push(note);
-    }
-    for list in notes_by_tab.values_mut() {
-        list.sort_by(|a, b| a.at.total_cmp(&b.at).then(a.seq.cmp(&b.seq)));
-    }
-
+    let notes_by_tab = NotesByTab::new(notes);
     let mut calls: Vec<Call<'a>> = by_call
         .into_iter()
         .map(|(id, events)| {
             let linked = links.remove(id).unwrap_or_default();
-            build_call(id, events, linked, &notes_by_tab, now, thresholds)
+            build_call(id, events, linked, &notes_by_tab.0, now, thresholds)
         })
         .collect();
     calls.sort_by(|a, b| {
@@ -355,6 +344,61 @@ where
         now,
         thresholds: thresholds.clone(),
     }
+}
+
+// The parts of [`build`], for a caller that keeps a timeline up to date as events arrive
+// (the popup): it regroups only the tabs and rebuilds only the calls that new events
+// touched, with the same rules, since `build` itself is made of these.
+
+/// One tab's inbound requests, each linked to a call: `inbound` are the tab's inbound
+/// events and `starts` its events that can start a call (`callRequested`, `callAccepted`
+/// with a callId), both in any order.
+pub fn inbound_of_tab<'a>(
+    tab: i64,
+    mut inbound: Vec<&'a EventRecord>,
+    mut starts: Vec<&'a EventRecord>,
+    now: f64,
+    thresholds: &Thresholds,
+) -> Vec<InboundRequest<'a>> {
+    inbound.sort_by(by_time);
+    starts.sort_by(by_time);
+    let mut out = Vec::new();
+    group_inbound(tab, &inbound, &starts, now, thresholds, &mut out);
+    out
+}
+
+/// Whether an event can start a call, for [`inbound_of_tab`]'s `starts`.
+pub fn starts_call(e: &EventRecord) -> bool {
+    e.call_id.is_some() && matches!(e.kind, EventKind::CallRequested | EventKind::CallAccepted)
+}
+
+/// The tab notes by tab, sorted, for [`call`].
+pub struct NotesByTab<'a>(TabMap<Vec<&'a TabNote>>);
+
+impl<'a> NotesByTab<'a> {
+    pub fn new(notes: &'a [TabNote]) -> NotesByTab<'a> {
+        let mut by_tab: TabMap<Vec<&'a TabNote>> = TabMap::default();
+        for note in notes {
+            by_tab.entry(note.tab_id).or_default().push(note);
+        }
+        for list in by_tab.values_mut() {
+            list.sort_by(|a, b| a.at.total_cmp(&b.at).then(a.seq.cmp(&b.seq)));
+        }
+        NotesByTab(by_tab)
+    }
+}
+
+/// One call from all its events (any order) and the requests linked to it (their ids
+/// and states, from [`inbound_of_tab`]'s `linked_call`).
+pub fn call<'a>(
+    call_id: &'a str,
+    events: Vec<&'a EventRecord>,
+    linked: Vec<(u64, InboundState)>,
+    notes: &NotesByTab<'a>,
+    now: f64,
+    thresholds: &Thresholds,
+) -> Call<'a> {
+    build_call(call_id, events, linked, &notes.0, now, thresholds)
 }
 
 /// Splits one tab's inbound events (time order) into requests and links each to a call.

@@ -338,3 +338,127 @@ fn toolbar_setting_in_chromium() {
 fn toolbar_setting_in_firefox() {
     toolbar_setting(BrowserKind::Firefox);
 }
+
+// ---------------------------------------------------------------------------------------
+// A live update touches only the rows it changed: the selection, the focus and the scroll
+// position survive it (the keyed list, crates/popup/src/calls_list.rs).
+
+/// For each call row, in order: its callId and whether it is the element marked before
+/// (`__kept`); the selected row, the focused one, and the selected row's top on screen.
+fn list_state(browser: &Browser) -> Value {
+    run(
+        browser,
+        "const rows = [...document.querySelectorAll('#calls .call')];\
+         const sel = document.querySelector('#calls [aria-selected=true]');\
+         const act = document.activeElement;\
+         return { rows: rows.map(r => [r.dataset.callId, r.__kept === true]),\
+           selected: sel && sel.dataset.callId, focused: act && act.dataset.callId || null,\
+           focusedKept: !!(act && act.__kept), top: sel && sel.getBoundingClientRect().top,\
+           scroll: document.getElementById('list-scroll').scrollTop };",
+    )
+}
+
+fn live_update_keeps_place(kind: BrowserKind) {
+    let s = two_tabs(kind);
+    let b = &s.browser;
+    b.switch_to_window(&s.tab_a).unwrap();
+    run(
+        b,
+        // Answered calls only: an open one turns "unanswered" after a minute, which would
+        // rightly change its row during the test on a slow machine.
+        "fire('callEnded', { callId: 'a-1' });\
+         for (let i = 1; i <= 80; i++) {\
+           const callId = 'm-' + String(i).padStart(2, '0');\
+           fire('callRequested', { callId }); fire('callAccepted', { callId });\
+         }",
+    );
+    wait_for_events(b, 163, WAIT);
+    let panel = open_host(b, &format!("?host=side&tab={}", s.id_a));
+    wait_until(WAIT, "80 rows", || {
+        Ok((rows(b).as_array().map_or(0, Vec::len) == 81).then_some(()))
+    })
+    .unwrap();
+    // Select and focus a row in the middle, scroll the list, and mark every row element.
+    run(
+        b,
+        "const row = [...document.querySelectorAll('#calls .call')].find(r => r.dataset.callId === 'm-40');\
+         row.click(); row.focus({ preventScroll: true });\
+         document.getElementById('list-scroll').scrollTop = 600;\
+         row.scrollIntoView({ block: 'center' });\
+         for (const r of document.querySelectorAll('#calls .call')) r.__kept = true;",
+    );
+    // Every row the update writes to (its attributes, text or children), by callId.
+    run(
+        b,
+        "window.__touched = new Set();\
+         new MutationObserver((list) => { for (const m of list) {\
+           const t = m.target.nodeType === 1 ? m.target : m.target.parentElement;\
+           const row = t && t.closest('#calls .call'); if (row) __touched.add(row.dataset.callId); } })\
+           .observe(document.getElementById('calls'), { subtree: true, childList: true, attributes: true, characterData: true });",
+    );
+    wait_eq(b, "m-40 selected", json!("m-40"), |b| {
+        list_state(b)["selected"].clone()
+    });
+    let before = list_state(b);
+    assert!(
+        before["scroll"].as_f64().unwrap_or(0.0) > 0.0,
+        "the list scrolled: {before}"
+    );
+    assert_eq!(before["focused"], "m-40", "{before}");
+
+    // Live: three new calls (above, newest first) and the end of an existing one.
+    b.switch_to_window(&s.tab_a).unwrap();
+    run(
+        b,
+        "fire('callEnded', { callId: 'm-10' });\
+         for (const id of ['n-1', 'n-2', 'n-3']) {\
+           fire('callRequested', { callId: id }); fire('callAccepted', { callId: id });\
+         }",
+    );
+    b.switch_to_window(&panel).unwrap();
+    wait_until(WAIT, "the new calls on the panel", || {
+        Ok((rows(b).as_array().map_or(0, Vec::len) == 84).then_some(()))
+    })
+    .unwrap();
+    let after = list_state(b);
+    let touched = run(b, "return [...__touched].sort();");
+    assert_eq!(
+        touched,
+        json!(["m-10", "n-1", "n-2", "n-3"]),
+        "the update wrote to the rows it changed, and to no other"
+    );
+    let fresh: Vec<&Value> = after["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r[1] == false)
+        .map(|r| &r[0])
+        .collect();
+    assert_eq!(
+        fresh,
+        [&json!("n-3"), &json!("n-2"), &json!("n-1")],
+        "only the new calls' rows are new elements (m-10's is refilled in place): {after}"
+    );
+    assert_eq!(after["selected"], "m-40", "the selection stays: {after}");
+    assert_eq!(after["focused"], "m-40", "the focus stays: {after}");
+    assert_eq!(after["focusedKept"], true, "on the same element: {after}");
+    let moved = after["top"].as_f64().unwrap() - before["top"].as_f64().unwrap();
+    assert!(
+        moved.abs() <= 2.0,
+        "the selected row stays where it was on screen (moved {moved} px): {before} → {after}"
+    );
+    assert!(
+        after["scroll"].as_f64().unwrap() > before["scroll"].as_f64().unwrap(),
+        "the list scrolled by the rows added above: {before} → {after}"
+    );
+}
+
+#[test]
+fn live_update_keeps_place_in_chromium() {
+    live_update_keeps_place(BrowserKind::Chromium);
+}
+
+#[test]
+fn live_update_keeps_place_in_firefox() {
+    live_update_keeps_place(BrowserKind::Firefox);
+}

@@ -16,6 +16,7 @@ use crate::dom;
 use crate::export;
 use crate::format;
 use crate::state::App;
+use crate::texts::Holds;
 use crate::view::{self, status};
 
 /// Sends a command to the background and turns its answer into a result: `Ok` only on
@@ -72,13 +73,13 @@ pub fn toggle_pause(app: &Rc<RefCell<App>>) {
                     live.meta.paused = want;
                 }
                 view::render_controls(&app.borrow());
-                status(
+                view::status_while(
                     if want {
                         "Capture paused: new events are not recorded."
                     } else {
                         "Capture resumed."
                     },
-                    false,
+                    Holds::WhilePaused(want),
                 );
             }
             Err(e) => status(&format!("Could not change capture: {e}."), true),
@@ -190,7 +191,11 @@ pub fn confirm_clear() {
         })
         .await
         {
-            Ok(()) => status("The log was cleared.", false),
+            // True until events arrive again, not beside "18 events · 4 calls".
+            Ok(()) => view::status_while(
+                "The log was cleared.",
+                Holds::UntilEventsAfter(view::shown_log_version()),
+            ),
             Err(e) => status(&format!("Could not clear the log: {e}."), true),
         }
     });
@@ -220,12 +225,12 @@ pub fn set_retention(app: &Rc<RefCell<App>>) {
         })
         .await
         {
-            Ok(()) => status(
+            Ok(()) => view::status_while(
                 &format!(
                     "The log now keeps at most {} events; past that the oldest calls are dropped.",
                     format::count(max_events as usize)
                 ),
-                false,
+                Holds::WhileLimit(max_events),
             ),
             Err(e) => {
                 // Back to the limit that still applies.

@@ -1,19 +1,242 @@
 //! The left pane: the calls list (or the inbound requests per tab, or the call events
-//! without a callId), newest first, as a listbox. Renders a window of rows (`App::limit`)
-//! with "Show more", keeps the selected row and the scroll position steady across live
-//! updates, and moves the selection with the keyboard.
+//! without a callId), newest first, as a listbox.
+//!
+//! One render path: the state gives each row a [`RowView`] (plain data, host-tested), and
+//! [`render`] patches the list through its keyed rows ([`Keyed`]): rows are keyed by call
+//! (request id, event seq), a row whose view is unchanged is left alone, a changed one is
+//! refilled in place (the same element, so focus stays on it), new ones are inserted where
+//! they belong and gone ones removed. A live update that adds a call touches that one row.
+//! It renders a window of rows (`App::limit`) with "Show more", keeps the scroll position
+//! steady across live updates, and moves the selection with the keyboard.
 
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
 
 use crate::dom::{self, add, attr, el, text};
-use crate::format;
-use crate::model::{CallView, InboundView};
+use crate::format::{self, Clock};
+use crate::model::{CallView, Data, InboundView};
 use crate::state::{App, Pane, PAGE_ROWS};
 
-/// Rows' `id`s are `row-<position>`: positions are ours, never page data.
-fn row_dom_id(position: usize) -> String {
-    format!("row-{position}")
+/// One list item as plain data: everything the render puts in the DOM for it, apart from
+/// the selection and the position (patched on their own, so moving the selection touches
+/// two rows).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowView {
+    /// The row's key (`data-key`): a callId, a request id, an event seq; `tab:<id>` for an
+    /// inbound group's head, which is not an option.
+    pub key: String,
+    pub kind: RowKind,
+    pub flagged: bool,
+    /// The spans of the first line (`.row-line`).
+    pub line: Vec<Cell>,
+    pub mark: Option<Mark>,
+    /// The lines below it (`div.row-meta`, `div.row-flag`).
+    pub lines: Vec<Cell>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowKind {
+    Call,
+    Inbound,
+    Unassigned,
+    /// `li.group-head`: the tab an inbound group belongs to.
+    GroupHead,
+}
+
+/// An element with a class, a text and maybe a `title`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    pub class: String,
+    pub text: String,
+    pub title: Option<String>,
+}
+
+fn cell(class: &str, text: impl Into<String>) -> Cell {
+    Cell {
+        class: class.to_string(),
+        text: text.into(),
+        title: None,
+    }
+}
+
+fn titled(class: &str, text: impl Into<String>, title: impl Into<String>) -> Cell {
+    Cell {
+        title: Some(title.into()),
+        ..cell(class, text)
+    }
+}
+
+/// "⚠ 2": the anomaly mark, with the messages in plain words for hover and screen readers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mark {
+    pub text: String,
+    pub title: String,
+    pub label: String,
+}
+
+impl RowView {
+    /// Whether the row is a listbox option (a group head is not).
+    pub fn is_option(&self) -> bool {
+        self.kind != RowKind::GroupHead
+    }
+}
+
+/// The rows of the current list, `from..to` of the shown rows, with the inbound list's
+/// group heads between them (a head is part of the row after it).
+pub fn row_views(app: &App, clock: &dyn Clock, from: usize, to: usize) -> Vec<RowView> {
+    let rows = app.shown_rows();
+    let data = app.data();
+    let mut out = Vec::with_capacity(to.saturating_sub(from));
+    let mut last_tab = None;
+    for row in rows.iter().take(to).skip(from) {
+        match app.pane {
+            Pane::Calls => out.push(call_row(data, clock, &app.model.calls[*row])),
+            Pane::Inbound => {
+                let req = &app.model.inbound[*row];
+                if last_tab != Some(req.tab_id) {
+                    last_tab = Some(req.tab_id);
+                    out.push(RowView {
+                        key: format!("tab:{}", req.tab_id),
+                        kind: RowKind::GroupHead,
+                        flagged: false,
+                        line: vec![cell("group-head", format!("Tab {}", req.tab_id))],
+                        mark: None,
+                        lines: Vec::new(),
+                    });
+                }
+                out.push(inbound_row(data, clock, req));
+            }
+            Pane::Unassigned => out.push(unassigned_row(data, clock, app.model.unassigned[*row])),
+        }
+    }
+    out
+}
+
+/// The list's rows as they are in the DOM, by key, in order.
+#[derive(Default)]
+pub struct Keyed {
+    /// Which list they are in (`Pane::list_id`): switching lists starts afresh.
+    list: Option<Pane>,
+    rows: Vec<KeyedRow>,
+}
+
+struct KeyedRow {
+    view: RowView,
+    element: Element,
+    /// What the selection patch last wrote: `aria-selected`, `tabindex` 0.
+    applied: Option<(bool, bool)>,
+}
+
+/// Counts of what one [`render`] did to the DOM (the e2e test and the live benchmark read
+/// them from `html[data-fvi-list-patch]`).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Patch {
+    pub created: usize,
+    pub refilled: usize,
+    pub removed: usize,
+}
+
+/// Patches `list` from the `wanted` rows: keeps each row whose key and view are unchanged,
+/// refills changed ones in place, inserts new ones, moves only rows whose order changed,
+/// and removes the rest.
+fn patch(keyed: &mut Keyed, list: &Element, wanted: Vec<RowView>) -> Patch {
+    let mut done = Patch::default();
+    let mut old: std::collections::HashMap<String, KeyedRow> = std::mem::take(&mut keyed.rows)
+        .into_iter()
+        .map(|r| (r.view.key.clone(), r))
+        .collect();
+    let mut rows = Vec::with_capacity(wanted.len());
+    // Walks the list's children in step with `wanted`: a row already in its place is
+    // passed over, not re-inserted, so unchanged rows never leave the DOM (a focused row
+    // keeps its focus, the browser keeps its layout).
+    let mut cursor = list.first_element_child();
+    for view in wanted {
+        let row = match old.remove(&view.key) {
+            Some(mut row) => {
+                if row.view != view {
+                    fill(&row.element, &view);
+                    row.view = view;
+                    done.refilled += 1;
+                }
+                row
+            }
+            None => {
+                let element = el("li", "");
+                fill(&element, &view);
+                done.created += 1;
+                KeyedRow {
+                    view,
+                    element,
+                    applied: None,
+                }
+            }
+        };
+        let in_place = cursor
+            .as_ref()
+            .is_some_and(|c| c.is_same_node(Some(&row.element)));
+        if in_place {
+            cursor = cursor.and_then(|c| c.next_element_sibling());
+        } else {
+            let _ = list.insert_before(&row.element, cursor.as_ref().map(|c| c.as_ref()));
+        }
+        rows.push(row);
+    }
+    for (_, row) in old {
+        row.element.remove();
+        done.removed += 1;
+    }
+    keyed.rows = rows;
+    done
+}
+
+/// Writes a row's content from its view (a new row, or a changed one refilled in place).
+fn fill(li: &Element, view: &RowView) {
+    dom::clear(li);
+    if view.kind == RowKind::GroupHead {
+        li.set_class_name("group-head");
+        attr(li, "role", "presentation");
+        if let Some(head) = view.line.first() {
+            li.set_text_content(Some(&head.text));
+        }
+        return;
+    }
+    let (class, data) = match view.kind {
+        RowKind::Call => ("row call", "data-call-id"),
+        RowKind::Inbound => ("row inbound", "data-inbound-id"),
+        _ => ("row unassigned", "data-seq"),
+    };
+    li.set_class_name(if view.flagged {
+        match view.kind {
+            RowKind::Call => "row call flagged",
+            RowKind::Inbound => "row inbound flagged",
+            _ => "row unassigned flagged",
+        }
+    } else {
+        class
+    });
+    attr(li, "role", "option");
+    attr(li, "data-key", &view.key);
+    attr(li, data, &view.key);
+    let line = add(li, el("div", "row-line"));
+    for c in &view.line {
+        add(&line, cell_element("span", c));
+    }
+    if let Some(mark) = &view.mark {
+        let m = add(&line, text("span", "mark", &mark.text));
+        attr(&m, "title", &mark.title);
+        attr(&m, "aria-label", &mark.label);
+    }
+    for c in &view.lines {
+        add(li, cell_element("div", c));
+    }
+}
+
+fn cell_element(tag: &str, c: &Cell) -> Element {
+    let e = text(tag, &c.class, &c.text);
+    if let Some(title) = &c.title {
+        attr(&e, "title", title);
+    }
+    e
 }
 
 /// The first visible row of the list and how far below the list's top edge it is, read
@@ -22,29 +245,26 @@ pub struct Anchor(Option<(String, i32)>);
 
 /// Reads the anchor. Call before changing anything on the page: a layout read after a
 /// change makes the browser lay the page out twice.
-pub fn capture_anchor() -> Anchor {
-    Anchor(dom::by_id("list-scroll").and_then(|scroll| visible_anchor(&scroll)))
+pub fn capture_anchor(app: &App) -> Anchor {
+    Anchor(dom::by_id("list-scroll").and_then(|scroll| visible_anchor(app, &scroll)))
 }
 
 /// Puts the anchored row back where it was, even when new calls arrived above it.
-pub fn restore_anchor(anchor: Anchor) {
+pub fn restore_anchor(app: &App, anchor: Anchor) {
     let (Some((key, offset)), Some(scroll)) = (anchor.0, dom::by_id("list-scroll")) else {
         return;
     };
-    let list = Pane::ALL
-        .iter()
-        .filter_map(|p| dom::by_id(p.list_id()))
-        .find(|l| !l.hidden());
-    if let Some(row) = list.and_then(|list| row_by_key(&list, &key)) {
+    if let Some(row) = row_by_key(app, &key) {
         let top = row.offset_top() - scroll.offset_top();
-        scroll.set_scroll_top(top - offset);
+        if scroll.scroll_top() != top - offset {
+            scroll.set_scroll_top(top - offset);
+        }
     }
 }
 
-/// Re-renders the current list (writes only; see [`capture_anchor`]).
-pub fn render(app: &App) {
-    let focused_row = focused_key();
-
+/// Renders the current list from the state (writes only; see [`capture_anchor`]): the
+/// tabs and their counts, the rows through the keyed patch, the selection, the footer.
+pub fn render(app: &mut App, clock: &dyn Clock) -> Patch {
     for pane in Pane::ALL {
         let active = pane == app.pane;
         dom::set_hidden(pane.list_id(), !active);
@@ -56,28 +276,37 @@ pub fn render(app: &App) {
     update_pane_counts(app);
 
     let Some(list) = dom::by_id(app.pane.list_id()) else {
-        return;
+        return Patch::default();
     };
-    let fragment = dom::document().create_document_fragment();
-    let rows = app.shown_rows();
-    let end = rows.len().min(app.limit).min(if app.first_screen {
-        first_screen_rows()
-    } else {
-        usize::MAX
-    });
-    append_rows(app, &fragment, 0, end);
-    dom::clear(&list);
-    let _ = list.append_child(&fragment);
-    update_footer(app, end);
-
-    // Re-rendering replaced the focused row; give focus to its replacement.
-    if let Some(key) = focused_row {
-        if let Some(row) = row_by_key(&list, &key) {
-            let options = web_sys::FocusOptions::new();
-            options.set_prevent_scroll(true);
-            let _ = row.focus_with_options(&options);
+    let end = rendered_rows(app);
+    let wanted = row_views(app, clock, 0, end);
+    let mut keyed = std::mem::take(&mut app.rows);
+    if keyed.list != Some(app.pane) {
+        // Another list's rows: that list is hidden now, and starts afresh when shown.
+        for row in keyed.rows.drain(..) {
+            row.element.remove();
         }
+        dom::clear(&list);
+        keyed.list = Some(app.pane);
     }
+    let done = patch(&mut keyed, &list, wanted);
+    app.rows = keyed;
+    mark_selected(app);
+    update_footer(app, end);
+    done
+}
+
+/// How many of the shown rows the list renders: the window (`App::limit`), and until the
+/// first screen is out only the rows that fit on it.
+fn rendered_rows(app: &App) -> usize {
+    app.shown_rows()
+        .len()
+        .min(app.limit)
+        .min(if app.first_screen {
+            first_screen_rows()
+        } else {
+            usize::MAX
+        })
 }
 
 /// How many rows the first screen needs: as many as the window could show (a row is at
@@ -94,61 +323,35 @@ pub fn first_screen_rows() -> usize {
     (height / 36.0).ceil() as usize + 4
 }
 
-/// Renders more rows after "Show more" (or arrowing past the last one, or once the first
-/// screen is painted), without touching the rows already there.
-pub fn render_more(app: &App) {
-    let Some(list) = dom::by_id(app.pane.list_id()) else {
-        return;
-    };
-    let have = list
-        .query_selector_all("[role=option]")
-        .map_or(0, |l| l.length()) as usize;
-    let end = app.shown_rows().len().min(app.limit);
-    if end > have {
-        let fragment = dom::document().create_document_fragment();
-        append_rows(app, &fragment, have, end);
-        let _ = list.append_child(&fragment);
-    }
-    update_footer(app, end);
-}
-
-/// Moves `aria-selected` and the roving `tabindex` to the selected row, without
-/// re-rendering.
-pub fn mark_selected(app: &App) {
-    let Some(list) = dom::by_id(app.pane.list_id()) else {
-        return;
-    };
+/// Moves `aria-selected` and the roving `tabindex` to where the state says, touching only
+/// the rows where they change (so a live update that adds rows above leaves the others
+/// be: rows carry no position).
+pub fn mark_selected(app: &mut App) {
     let key = app.selected_key();
-    if let Ok(rows) = list.query_selector_all("[aria-selected=true]") {
-        for i in 0..rows.length() {
-            if let Some(row) = rows.get(i).and_then(|n| n.dyn_into::<Element>().ok()) {
-                attr(&row, "aria-selected", "false");
-                attr(&row, "tabindex", "-1");
-            }
-        }
-    }
-    let selected = key.as_deref().and_then(|k| row_by_key(&list, k));
-    // Focus moves onto the rows themselves (roving tabindex), so no aria-activedescendant.
-    match &selected {
-        Some(row) => {
-            attr(row, "aria-selected", "true");
-            attr(row, "tabindex", "0");
-        }
-        None => {
-            // Without a selection the first row takes Tab focus.
-            if let Ok(Some(first)) = list.query_selector("[role=option]") {
-                attr(&first, "tabindex", "0");
-            }
+    let any_selected = key
+        .as_deref()
+        .is_some_and(|k| app.rows.rows.iter().any(|r| r.view.key == k));
+    let options = app.rows.rows.iter_mut().filter(|r| r.view.is_option());
+    for (position, row) in options.enumerate() {
+        let selected = key.as_deref() == Some(row.view.key.as_str());
+        // Without a selection the first row takes Tab focus.
+        let tab_stop = selected || (!any_selected && position == 0);
+        let want = (selected, tab_stop);
+        if row.applied != Some(want) {
+            attr(
+                &row.element,
+                "aria-selected",
+                if selected { "true" } else { "false" },
+            );
+            attr(&row.element, "tabindex", if tab_stop { "0" } else { "-1" });
+            row.applied = Some(want);
         }
     }
 }
 
 /// Focuses the selected row and scrolls it into view (keyboard moves).
 pub fn focus_selected(app: &App) {
-    let Some(list) = dom::by_id(app.pane.list_id()) else {
-        return;
-    };
-    if let Some(row) = app.selected_key().and_then(|k| row_by_key(&list, &k)) {
+    if let Some(row) = app.selected_key().and_then(|k| row_by_key(app, &k)) {
         let _ = row.focus();
         let options = web_sys::ScrollIntoViewOptions::new();
         options.set_block(web_sys::ScrollLogicalPosition::Nearest);
@@ -175,42 +378,40 @@ pub fn key_target(key: &str, current: Option<usize>, len: usize) -> Option<usize
     })
 }
 
-fn row_by_key(list: &Element, key: &str) -> Option<HtmlElement> {
-    // Compared in Rust rather than through a CSS attribute selector, which would need the
-    // page-supplied key escaped.
-    let rows = list.query_selector_all("[role=option]").ok()?;
-    (0..rows.length())
-        .filter_map(|i| rows.get(i)?.dyn_into::<HtmlElement>().ok())
-        .find(|row| row.get_attribute("data-key").as_deref() == Some(key))
-}
-
-fn focused_key() -> Option<String> {
-    let active = dom::document().active_element()?;
-    if active.get_attribute("role").as_deref() != Some("option") {
-        return None;
-    }
-    active.get_attribute("data-key")
+/// A rendered row by key, from the keyed rows (never through a CSS selector, which would
+/// need the page-supplied key escaped).
+fn row_by_key(app: &App, key: &str) -> Option<HtmlElement> {
+    app.rows
+        .rows
+        .iter()
+        .find(|r| r.view.is_option() && r.view.key == key)
+        .and_then(|r| r.element.clone().dyn_into::<HtmlElement>().ok())
 }
 
 /// The first row at least partly visible, and how far below the list's top edge it is.
-fn visible_anchor(scroll: &HtmlElement) -> Option<(String, i32)> {
+fn visible_anchor(app: &App, scroll: &HtmlElement) -> Option<(String, i32)> {
     let top = scroll.scroll_top();
     if top <= 0 {
         // At the top the user wants to see new calls arrive.
         return None;
     }
     let base = scroll.offset_top();
-    let rows = scroll.query_selector_all("[role=option]").ok()?;
-    (0..rows.length())
-        .filter_map(|i| rows.get(i)?.dyn_into::<HtmlElement>().ok())
-        .filter(|row| !row.hidden() && row.offset_parent().is_some())
-        .find(|row| row.offset_top() - base + row.offset_height() > top)
-        .and_then(|row| {
-            Some((
-                row.get_attribute("data-key")?,
-                row.offset_top() - base - top,
-            ))
-        })
+    // Rows are in order, so the first one whose bottom is below the top edge is found by
+    // bisection: a few layout reads instead of one per row.
+    let rows: Vec<&KeyedRow> = app
+        .rows
+        .rows
+        .iter()
+        .filter(|r| r.view.is_option())
+        .collect();
+    let bottom = |r: &KeyedRow| {
+        r.element
+            .dyn_ref::<HtmlElement>()
+            .map_or(0, |e| e.offset_top() - base + e.offset_height())
+    };
+    let at = rows.partition_point(|r| bottom(r) <= top);
+    let row = rows.get(at)?.element.dyn_ref::<HtmlElement>()?;
+    Some((rows[at].view.key.clone(), row.offset_top() - base - top))
 }
 
 fn update_pane_counts(app: &App) {
@@ -306,88 +507,30 @@ fn empty_message(app: &App) -> String {
     format!("No {what} in this log.")
 }
 
-fn append_rows(app: &App, parent: &web_sys::DocumentFragment, from: usize, to: usize) {
-    let rows = app.shown_rows();
-    let selected = app.selected_key();
-    let mut last_tab = from
-        .checked_sub(1)
-        .filter(|_| app.pane == Pane::Inbound)
-        .map(|p| app.model.inbound[rows[p]].tab_id);
-    for (position, row) in rows.iter().enumerate().take(to).skip(from) {
-        let li = match app.pane {
-            Pane::Calls => call_row(app, &app.model.calls[*row]),
-            Pane::Inbound => {
-                let req = &app.model.inbound[*row];
-                if last_tab != Some(req.tab_id) {
-                    last_tab = Some(req.tab_id);
-                    let head = text("li", "group-head", &format!("Tab {}", req.tab_id));
-                    attr(&head, "role", "presentation");
-                    let _ = parent.append_child(&head);
-                }
-                inbound_row(app, req)
-            }
-            Pane::Unassigned => unassigned_row(app, app.model.unassigned[*row]),
-        };
-        attr(&li, "role", "option");
-        attr(&li, "id", &row_dom_id(position));
-        let key = li.get_attribute("data-key").unwrap_or_default();
-        let is_selected = selected.as_deref() == Some(key.as_str());
-        attr(
-            &li,
-            "aria-selected",
-            if is_selected { "true" } else { "false" },
-        );
-        let first_without_selection = selected.is_none() && position == 0;
-        attr(
-            &li,
-            "tabindex",
-            if is_selected || first_without_selection {
-                "0"
-            } else {
-                "-1"
-            },
-        );
-        let _ = parent.append_child(&li);
-    }
-}
-
-/// `14:03:07` today, `2026-11-23 14:03:07` on other days.
-fn when(ms: f64) -> String {
-    let today = format::local_date(js_sys::Date::now());
-    let date_time = format::local_date_time(ms);
-    if date_time.starts_with(&today) {
+/// `14:03:07` today, `2026-11-23 14:03:07` on other days ("today" by the clock).
+fn when(clock: &dyn Clock, ms: f64) -> String {
+    let today = clock.date_time(clock.now());
+    let date_time = clock.date_time(ms);
+    if date_time.get(..10) == today.get(..10) && date_time.len() > 11 {
         date_time[11..].to_string()
     } else {
         date_time
     }
 }
 
-fn call_row(app: &App, call: &CallView) -> Element {
-    let data = app.data();
-    let li = el("li", "row call");
-    attr(&li, "data-key", &call.call_id);
-    attr(&li, "data-call-id", &call.call_id);
+fn state_cell(class_name: &str, text: &str, title: &str) -> Cell {
+    titled(&format!("state state-{class_name}"), text, title)
+}
 
-    let line = add(&li, el("div", "row-line"));
-    let id = add(
-        &line,
-        text("span", "call-id mono", &format::clip(&call.call_id, 60)),
-    );
-    attr(&id, "title", &call.call_id);
-    let state = add(
-        &line,
-        text(
-            "span",
-            &format!("state state-{}", call.state.as_str()),
-            call.state.as_str(),
+pub fn call_row(data: Data, clock: &dyn Clock, call: &CallView) -> RowView {
+    let line = vec![
+        titled(
+            "call-id mono",
+            format::clip(&call.call_id, 60),
+            call.call_id.clone(),
         ),
-    );
-    attr(&state, "title", call.state.label());
-    if !call.flags.is_empty() {
-        li.class_list().add_1("flagged").ok();
-        add(&line, anomaly_mark(&call.flags));
-    }
-
+        state_cell(call.state.as_str(), call.state.as_str(), call.state.label()),
+    ];
     let sites: Vec<String> = call
         .sites(data)
         .iter()
@@ -399,9 +542,9 @@ fn call_row(app: &App, call: &CallView) -> Element {
     } else {
         format!("{tabs} · {}", format::clip(&sites.join(", "), 80))
     };
-    add(&li, text("div", "row-meta", &meta));
+    let mut lines = vec![cell("row-meta", meta)];
 
-    let mut timing = vec![when(call.start)];
+    let mut timing = vec![when(clock, call.start)];
     match (call.duration_ms, call.accept_delay_ms) {
         (Some(d), _) => timing.push(format!("lasted {}", format::duration(d))),
         (None, _) if call.last_at > call.start => timing.push(format!(
@@ -416,59 +559,42 @@ fn call_row(app: &App, call: &CallView) -> Element {
     if let Some(d) = call.deny_delay_ms {
         timing.push(format!("denied after {}", format::duration(d)));
     }
-    let time = add(&li, text("div", "row-meta", &timing.join(" · ")));
-    attr(
-        &time,
-        "title",
-        &format!("started {}", format::utc(call.start)),
-    );
-
+    lines.push(titled(
+        "row-meta",
+        timing.join(" · "),
+        format!("started {}", format::utc(call.start)),
+    ));
     if let Some(flag) = call.flags.first() {
         let more = match call.flags.len() {
             1 => String::new(),
             n => format!(" (+{} more)", n - 1),
         };
-        add(
-            &li,
-            text("div", "row-flag", &format!("⚠ {}{more}", flag.message())),
-        );
+        lines.push(cell("row-flag", format!("⚠ {}{more}", flag.message())));
     }
-    li
+    RowView {
+        key: call.call_id.clone(),
+        kind: RowKind::Call,
+        flagged: !call.flags.is_empty(),
+        line,
+        mark: anomaly_mark(&call.flags),
+        lines,
+    }
 }
 
-fn inbound_row(app: &App, req: &InboundView) -> Element {
-    let data = app.data();
-    let li = el("li", "row inbound");
-    attr(&li, "data-key", &req.id.to_string());
-    attr(&li, "data-inbound-id", &req.id.to_string());
-    let line = add(&li, el("div", "row-line"));
-    add(
-        &line,
-        text(
-            "span",
+pub fn inbound_row(data: Data, clock: &dyn Clock, req: &InboundView) -> RowView {
+    let line = vec![
+        cell(
             "row-title",
-            &format!("Request #{} · tab {}", req.id, req.tab_id),
+            format!("Request #{} · tab {}", req.id, req.tab_id),
         ),
-    );
-    let state = add(
-        &line,
-        text(
-            "span",
-            &format!("state state-{}", req.state.as_str()),
-            req.state.label(),
-        ),
-    );
-    attr(&state, "title", req.state.as_str());
-    if !req.flags.is_empty() {
-        li.class_list().add_1("flagged").ok();
-        add(&line, anomaly_mark(&req.flags));
-    }
+        state_cell(req.state.as_str(), req.state.label(), req.state.as_str()),
+    ];
     let sites: Vec<String> = req
         .sites(data)
         .iter()
         .map(|s| format::short_site(s).to_string())
         .collect();
-    let mut meta = vec![format!("asked {}", when(req.start))];
+    let mut meta = vec![format!("asked {}", when(clock, req.start))];
     if let Some(end) = req.end {
         meta.push(format!(
             "closed after {}",
@@ -478,56 +604,52 @@ fn inbound_row(app: &App, req: &InboundView) -> Element {
     if !sites.is_empty() {
         meta.push(format::clip(&sites.join(", "), 60));
     }
-    add(&li, text("div", "row-meta", &meta.join(" · ")));
+    let mut lines = vec![cell("row-meta", meta.join(" · "))];
     match &req.linked_call {
-        Some(call) => {
-            add(
-                &li,
-                text(
-                    "div",
-                    "row-meta",
-                    &format!("→ answered by call {}", format::clip(call, 60)),
-                ),
-            );
-        }
+        Some(call) => lines.push(cell(
+            "row-meta",
+            format!("→ answered by call {}", format::clip(call, 60)),
+        )),
         None if req.state.is_closed() => {}
-        None => {
-            add(&li, text("div", "row-meta", "no call linked"));
-        }
+        None => lines.push(cell("row-meta", "no call linked")),
     }
     if let Some(flag) = req.flags.first() {
-        add(
-            &li,
-            text("div", "row-flag", &format!("⚠ {}", flag.message())),
-        );
+        lines.push(cell("row-flag", format!("⚠ {}", flag.message())));
     }
-    li
+    RowView {
+        key: req.id.to_string(),
+        kind: RowKind::Inbound,
+        flagged: !req.flags.is_empty(),
+        line,
+        mark: anomaly_mark(&req.flags),
+        lines,
+    }
 }
 
-fn unassigned_row(app: &App, index: usize) -> Element {
-    let e = &app.events()[index];
-    let li = el("li", "row unassigned");
-    attr(&li, "data-key", &e.seq.to_string());
-    attr(&li, "data-seq", &e.seq.to_string());
-    let line = add(&li, el("div", "row-line"));
-    add(&line, text("span", "row-title mono", e.kind.short()));
-    add(&line, text("span", "state state-warn", "no callId"));
-    add(
-        &li,
-        text(
-            "div",
-            "row-meta",
-            &format!(
-                "{} · tab {} · frame {}",
-                when(e.captured_at),
-                e.tab_id,
-                e.frame_id
+pub fn unassigned_row(data: Data, clock: &dyn Clock, index: usize) -> RowView {
+    let e = &data.events[index];
+    RowView {
+        key: e.seq.to_string(),
+        kind: RowKind::Unassigned,
+        flagged: false,
+        line: vec![
+            cell("row-title mono", e.kind.short()),
+            cell("state state-warn", "no callId"),
+        ],
+        mark: None,
+        lines: vec![
+            cell(
+                "row-meta",
+                format!(
+                    "{} · tab {} · frame {}",
+                    when(clock, e.captured_at),
+                    e.tab_id,
+                    e.frame_id
+                ),
             ),
-        ),
-    );
-    let url = add(&li, text("div", "row-meta url", &format::clip(&e.url, 90)));
-    attr(&url, "title", &e.url);
-    li
+            titled("row-meta url", format::clip(&e.url, 90), e.url.clone()),
+        ],
+    }
 }
 
 fn tabs_text(tabs: &[i64]) -> String {
@@ -538,26 +660,131 @@ fn tabs_text(tabs: &[i64]) -> String {
     }
 }
 
-/// "⚠ 2": the anomaly mark, with the messages in plain words for hover and screen readers.
-fn anomaly_mark(flags: &[fvi_core::lifecycle::Flag]) -> Element {
-    let mark = text("span", "mark", &format!("⚠ {}", flags.len()));
+fn anomaly_mark(flags: &[fvi_core::lifecycle::Flag]) -> Option<Mark> {
+    if flags.is_empty() {
+        return None;
+    }
     let messages: Vec<String> = flags.iter().map(|f| f.message()).collect();
-    attr(&mark, "title", &messages.join("\n"));
-    attr(
-        &mark,
-        "aria-label",
-        &format!(
+    Some(Mark {
+        text: format!("⚠ {}", flags.len()),
+        title: messages.join("\n"),
+        label: format!(
             "{}: {}",
             format::plural(flags.len(), "problem", "problems"),
             messages.join("; ")
         ),
-    );
-    mark
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Model;
+    use fvi_core::record::Origin;
+    use fvi_core::{EventKind, EventRecord};
+
+    /// A fixed clock in UTC: host tests have no browser to ask for the local zone.
+    struct Fixed(f64);
+    impl Clock for Fixed {
+        fn now(&self) -> f64 {
+            self.0
+        }
+        fn date_time(&self, ms: f64) -> String {
+            fvi_core::time::format_utc(ms).chars().take(19).collect()
+        }
+    }
+
+    fn event(seq: u64, kind: EventKind, call: &str, at: f64) -> EventRecord {
+        EventRecord {
+            seq,
+            kind,
+            call_id: Some(call.to_string()),
+            tab_id: 3,
+            frame_id: 0,
+            url: "https://shop.example/cart".into(),
+            top_url: None,
+            top_title: None,
+            captured_at: at,
+            stored_at: at,
+            detail: serde_json::json!({ "callId": call }),
+            detail_truncated: false,
+            origin: Origin {
+                document: "d".into(),
+                n: seq,
+            },
+        }
+    }
+
+    fn rows(events: &[EventRecord], clock: &dyn Clock) -> Vec<RowView> {
+        let data = Data {
+            events,
+            notes: &[],
+            now: clock.now(),
+        };
+        let model = Model::build(data);
+        model
+            .calls
+            .iter()
+            .map(|c| call_row(data, clock, c))
+            .collect()
+    }
+
+    /// The view model of a call row: what each part of it says.
+    #[test]
+    fn a_call_row_says_state_tab_site_and_timing() {
+        let t = 1_764_000_000_000.0;
+        let events = [
+            event(1, EventKind::CallRequested, "c-1", t),
+            event(2, EventKind::CallAccepted, "c-1", t + 4_200.0),
+        ];
+        let row = &rows(&events, &Fixed(t + 10_000.0))[0];
+        assert_eq!(row.key, "c-1");
+        assert_eq!(row.kind, RowKind::Call);
+        let texts: Vec<&str> = row
+            .line
+            .iter()
+            .chain(&row.lines)
+            .map(|c| c.text.as_str())
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                "c-1",
+                "accepted",
+                "tab 3 · shop.example",
+                "16:00:00 · last event after 4.20 s · accepted after 4.20 s"
+            ]
+        );
+    }
+
+    /// A live update that adds a call and an event to another leaves every other row's
+    /// view equal, so the keyed render touches those two rows only.
+    #[test]
+    fn a_live_update_changes_only_the_rows_it_touches() {
+        let t = 1_764_000_000_000.0;
+        let clock = Fixed(t + 60_000.0);
+        let mut events: Vec<EventRecord> = (0..5)
+            .map(|i| {
+                event(
+                    i + 1,
+                    EventKind::CallRequested,
+                    &format!("c-{i}"),
+                    t + i as f64 * 1000.0,
+                )
+            })
+            .collect();
+        let before = rows(&events, &clock);
+        events.push(event(6, EventKind::CallAccepted, "c-2", t + 9_000.0));
+        events.push(event(7, EventKind::CallRequested, "c-new", t + 10_000.0));
+        let after = rows(&events, &clock);
+        let changed: Vec<&str> = after
+            .iter()
+            .filter(|row| !before.contains(row))
+            .map(|row| row.key.as_str())
+            .collect();
+        assert_eq!(changed, ["c-new", "c-2"]);
+        assert_eq!(after.len(), before.len() + 1);
+    }
 
     #[test]
     fn navigation_keys_stay_in_range() {

@@ -126,3 +126,43 @@ pub async fn next_paint(at_most_ms: i32) {
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
+
+/// Yields to the browser: resolves in a new task, so input (a click) and frames waiting
+/// behind the current work run first. Long work is split with it, so no task of a live
+/// update holds the page for long.
+pub async fn yield_now() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        after(0, move || {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        });
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// A repeating timer, stopped when dropped: held by whoever needs it (the view, the app).
+pub struct Interval {
+    id: i32,
+    _callback: wasm_bindgen::closure::Closure<dyn FnMut()>,
+}
+
+impl Interval {
+    pub fn new(ms: i32, f: impl FnMut() + 'static) -> Interval {
+        let callback = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(f);
+        let id = window()
+            .set_interval_with_callback_and_timeout_and_arguments_0(
+                callback.as_ref().unchecked_ref(),
+                ms,
+            )
+            .unwrap_or(0);
+        Interval {
+            id,
+            _callback: callback,
+        }
+    }
+}
+
+impl Drop for Interval {
+    fn drop(&mut self) {
+        window().clear_interval_with_handle(self.id);
+    }
+}

@@ -41,9 +41,36 @@ pub fn local_date_time(ms: f64) -> String {
     )
 }
 
-/// Local date only: `2026-11-24`, to tell apart calls of different days in the list.
-pub fn local_date(ms: f64) -> String {
-    local_date_time(ms).chars().take(10).collect()
+/// The clock and the local-time formats the view models are derived with: the browser's
+/// in the page ([`Local`]), a fixed one in host tests. Texts that depend on time take it
+/// from here at render time, never from when the model was built, so they cannot go stale.
+pub trait Clock {
+    /// Milliseconds since the epoch.
+    fn now(&self) -> f64;
+    /// `2026-11-24 14:03:07`, local.
+    fn date_time(&self, ms: f64) -> String;
+}
+
+/// The browser's clock and local time zone.
+pub struct Local {
+    pub now: f64,
+}
+
+impl Local {
+    pub fn now() -> Local {
+        Local {
+            now: js_sys::Date::now(),
+        }
+    }
+}
+
+impl Clock for Local {
+    fn now(&self) -> f64 {
+        self.now
+    }
+    fn date_time(&self, ms: f64) -> String {
+        local_date_time(ms)
+    }
 }
 
 /// Full UTC time for tooltips and tickets: `2026-11-24 07:18:51.123Z`.

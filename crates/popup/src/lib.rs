@@ -1,9 +1,10 @@
 //! The popup (also opened as a full tab): shows the log as per-call timelines with the
 //! core's analysis, filters it, exports it and imports exports read-only.
 //!
-//! Data flow: `load` (storage.local → typed records) → `state::App::rebuild` (core
-//! timeline → `model`, once per load) → `calls_list` and `timeline_view` render from the
-//! model. `view` wires the page and owns the element contract the tests use.
+//! Data flow: `load` (storage.local → typed records) → `state::App` (core timeline →
+//! `model`, updated per load) → view models (`calls_list::RowView`, `texts`: plain data)
+//! → one render (`view::render_all`) that patches the DOM, the list through keyed rows.
+//! `view` wires the page, holds its listeners, and owns the element contract the tests use.
 
 mod actions;
 mod calls_list;
@@ -16,6 +17,7 @@ mod import;
 mod load;
 mod model;
 mod state;
+mod texts;
 mod timeline_view;
 mod view;
 
@@ -39,7 +41,14 @@ pub fn start(api: JsValue, prefetch: JsValue) -> Result<(), JsValue> {
         );
     }
     let app = Rc::new(RefCell::new(state::App::new()));
-    view::mount(&app)?;
+    let mounted = view::mount(&app)?;
+    // The page holds its view, and with it every listener and timer, for its whole life.
+    VIEW.with(|v| *v.borrow_mut() = Some(mounted));
     wasm_bindgen_futures::spawn_local(view::start(app, prefetch));
     Ok(())
+}
+
+thread_local! {
+    /// The mounted view (`view::View`): dropping it would remove its listeners.
+    static VIEW: RefCell<Option<view::View>> = const { RefCell::new(None) };
 }

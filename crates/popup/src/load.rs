@@ -60,7 +60,9 @@ impl Loaded {
         self.partial
     }
 
-    pub fn apply(&mut self, update: Update) {
+    /// Splices `update` in; returns how many leading events are unchanged (the same
+    /// records at the same positions), so the model can take in only the rest.
+    pub fn apply(&mut self, update: Update) -> usize {
         let keep = update.keep.min(self.chunks.len());
         let end = match self.chunks.get(keep) {
             Some((_, start)) => *start,
@@ -68,6 +70,19 @@ impl Loaded {
             // and none of its events are kept.
             None if self.chunks.is_empty() => 0,
             None => self.events.len(),
+        };
+        // A re-read tail chunk starts with the records it held (records are never
+        // rewritten in place; an eviction writes fresh chunks).
+        let fresh = update.fresh.iter().flat_map(|(_, records)| records);
+        let same = self.events[end.min(self.events.len())..]
+            .iter()
+            .zip(fresh)
+            .take_while(|(old, new)| old.seq == new.seq)
+            .count();
+        let stable = if self.chunks.is_empty() {
+            0
+        } else {
+            end + same
         };
         self.events.truncate(end);
         self.chunks.truncate(keep);
@@ -79,6 +94,7 @@ impl Loaded {
         }
         self.meta = update.meta;
         self.partial = false;
+        stable
     }
 }
 
@@ -112,9 +128,14 @@ async fn read_meta(prefetched: Option<&Prefetched>) -> Result<LogMeta, String> {
 }
 
 /// Reads the given chunks, in order; a chunk missing from storage is left out.
+///
+/// `pace` yields to the browser between chunks: parsing is the largest cost of a live
+/// update (about 10 µs an event), and a burst brings several chunks at once, which parsed
+/// in one task would hold a click for as long (BENCHMARKS.md, live).
 async fn read_chunks(
     infos: &[ChunkInfo],
     prefetched: Option<&Prefetched>,
+    pace: bool,
 ) -> Result<Vec<(ChunkInfo, Vec<EventRecord>)>, String> {
     if infos.is_empty() {
         return Ok(Vec::new());
@@ -129,6 +150,9 @@ async fn read_chunks(
         };
         // A chunk is an array of records, or (a layout that reads much faster in
         // Chromium) a string holding that array's JSON. Both parse the same way.
+        if pace && !out.is_empty() {
+            crate::dom::yield_now().await;
+        }
         let (StoredText::Json(json) | StoredText::Text(json)) = &text;
         let records: Vec<EventRecord> = serde_json::from_str(json)
             .map_err(|e| format!("The stored log is unreadable ({key}): {e}"))?;
@@ -148,7 +172,7 @@ pub async fn fetch(held: &[ChunkInfo], changed: &HashSet<String>) -> Result<Upda
         .count();
     // A chunk missing from storage is not remembered, so the next reload retries it (the
     // positions after it no longer line up with `meta`, which forces that).
-    let fresh = read_chunks(&meta.chunks[keep..], None).await?;
+    let fresh = read_chunks(&meta.chunks[keep..], None, true).await?;
     Ok(Update { meta, keep, fresh })
 }
 
@@ -165,7 +189,7 @@ pub async fn fetch_tail(
         return Ok(None);
     }
     let from = meta.chunks.len() - TAIL_CHUNKS;
-    let tail = read_chunks(&meta.chunks[from..], Some(prefetched)).await?;
+    let tail = read_chunks(&meta.chunks[from..], Some(prefetched), false).await?;
     let events = tail.into_iter().flat_map(|(_, records)| records).collect();
     Ok(Some(Loaded {
         meta,

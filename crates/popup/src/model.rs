@@ -6,10 +6,10 @@
 //! struct. Indices let the model live next to the log it describes, and let a selection
 //! change re-render from the model without regrouping 100,000 events.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use fvi_core::lifecycle::{CallState, Flag, InboundState, Thresholds};
-use fvi_core::timeline::{self, Filter, StepBody, Timeline};
+use fvi_core::timeline::{self, Filter, StepBody};
 use fvi_core::{EventRecord, TabNote};
 
 /// The log being shown (the live one or an imported file), borrowed from whoever owns it.
@@ -30,8 +30,33 @@ pub struct Model {
     /// Indices of call events without a callId, newest first.
     pub unassigned: Vec<usize>,
     call_index: HashMap<String, usize>,
+    /// What [`Model::extend`] needs to regroup only what new events touch: the events of
+    /// each call, each tab's inbound events and call starts (indices, seq order), the
+    /// requests linked to each call, and how many events of the log the model holds.
+    by_call: HashMap<String, Vec<usize>>,
+    inbound_by_tab: HashMap<i64, Vec<usize>>,
+    starts_by_tab: HashMap<i64, Vec<usize>>,
+    links: HashMap<String, Vec<(u64, InboundState)>>,
+    seen: usize,
+    notes: NotesStamp,
 }
 
+/// Which tab notes the model was built with (they come with the meta, not as events; a
+/// change of them rebuilds the model).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct NotesStamp(usize, Option<u64>, Option<u64>);
+
+impl NotesStamp {
+    pub fn of(notes: &[fvi_core::TabNote]) -> NotesStamp {
+        NotesStamp(
+            notes.len(),
+            notes.first().map(|n| n.seq),
+            notes.last().map(|n| n.seq),
+        )
+    }
+}
+
+#[derive(Debug, PartialEq)]
 pub struct CallView {
     pub call_id: String,
     /// Event indices, seq order.
@@ -49,12 +74,14 @@ pub struct CallView {
     pub linked_inbound: Vec<u64>,
 }
 
+#[derive(Debug, PartialEq)]
 pub struct StepView {
     pub at: f64,
     pub rel_ms: f64,
     pub body: StepKind,
 }
 
+#[derive(Debug, PartialEq)]
 pub enum StepKind {
     Event(usize),
     /// One `callRequested` per tab, collapsed ("requested in N tabs").
@@ -63,6 +90,7 @@ pub enum StepKind {
     Note(usize),
 }
 
+#[derive(Debug, PartialEq)]
 pub struct InboundView {
     pub id: u64,
     pub tab_id: i64,
@@ -84,6 +112,56 @@ fn index_of<T>(all: &[T], item: &T) -> usize {
     offset
 }
 
+fn first_seq(call: &CallView, data: Data) -> u64 {
+    call.events.first().map_or(0, |i| data.events[*i].seq)
+}
+
+fn call_view(c: &timeline::Call, data: Data) -> CallView {
+    let ev = |e: &EventRecord| index_of(data.events, e);
+    CallView {
+        call_id: c.call_id.to_string(),
+        events: c.events.iter().map(|e| ev(e)).collect(),
+        steps: c
+            .steps
+            .iter()
+            .map(|s| StepView {
+                at: s.at,
+                rel_ms: s.rel_ms,
+                body: match &s.body {
+                    StepBody::Event(e) => StepKind::Event(ev(e)),
+                    StepBody::FanOut(members) => {
+                        StepKind::FanOut(members.iter().map(|e| ev(e)).collect())
+                    }
+                    StepBody::Note(n) => StepKind::Note(index_of(data.notes, n)),
+                },
+            })
+            .collect(),
+        tabs: c.tabs.clone(),
+        start: c.start,
+        last_at: c.last_at,
+        end: c.end,
+        duration_ms: c.duration_ms,
+        accept_delay_ms: c.accept_delay_ms,
+        deny_delay_ms: c.deny_delay_ms,
+        state: c.state,
+        flags: c.flags.clone(),
+        linked_inbound: c.linked_inbound.clone(),
+    }
+}
+
+fn inbound_view(r: &timeline::InboundRequest, data: Data) -> InboundView {
+    InboundView {
+        id: r.id,
+        tab_id: r.tab_id,
+        events: r.events.iter().map(|e| index_of(data.events, e)).collect(),
+        state: r.state,
+        start: r.start,
+        end: r.end,
+        linked_call: r.linked_call.map(str::to_string),
+        flags: r.flags.clone(),
+    }
+}
+
 impl Model {
     pub fn empty() -> Model {
         Model {
@@ -91,15 +169,207 @@ impl Model {
             inbound: Vec::new(),
             unassigned: Vec::new(),
             call_index: HashMap::new(),
+            by_call: HashMap::new(),
+            inbound_by_tab: HashMap::new(),
+            starts_by_tab: HashMap::new(),
+            links: HashMap::new(),
+            seen: 0,
+            notes: NotesStamp::default(),
         }
     }
 
+    /// The model of the whole log.
     pub fn build(data: Data) -> Model {
+        let mut model = Model::empty();
+        model.notes = NotesStamp::of(data.notes);
+        model.extend(data, &HashSet::new(), &HashSet::new());
+        model
+    }
+
+    /// How many events of the log the model holds (the rest are new to it).
+    pub fn seen(&self) -> usize {
+        self.seen
+    }
+
+    /// Whether the model was built with these notes ([`Model::extend`] needs that).
+    pub fn same_notes(&self, notes: &[fvi_core::TabNote]) -> bool {
+        self.notes == NotesStamp::of(notes)
+    }
+
+    /// Takes in the events of `data` after the ones the model holds (`data.events` starts
+    /// with exactly those, as a live log grows), and judges again the calls and the tabs'
+    /// requests in `also_calls`/`also_tabs` (whose verdicts depend on time). Only the calls
+    /// and tabs the new events touch are rebuilt, with the core's own rules
+    /// (`timeline::call`, `timeline::inbound_of_tab`): a live update costs what it adds,
+    /// not the whole log, and the result equals [`Model::build`] over the whole log.
+    pub fn extend(&mut self, data: Data, also_calls: &HashSet<String>, also_tabs: &HashSet<i64>) {
+        let thresholds = Thresholds::default();
+        let mut dirty_calls: HashSet<String> = also_calls.clone();
+        let mut dirty_tabs: HashSet<i64> = also_tabs.clone();
+        let mut new_unassigned = Vec::new();
+        for (i, e) in data.events.iter().enumerate().skip(self.seen) {
+            match e.call_id.as_deref() {
+                Some(id) => {
+                    match self.by_call.get_mut(id) {
+                        Some(list) => list.push(i),
+                        None => {
+                            self.by_call.insert(id.to_string(), vec![i]);
+                        }
+                    }
+                    if !dirty_calls.contains(id) {
+                        dirty_calls.insert(id.to_string());
+                    }
+                    if timeline::starts_call(e) {
+                        self.starts_by_tab.entry(e.tab_id).or_default().push(i);
+                        dirty_tabs.insert(e.tab_id);
+                    }
+                }
+                None if !e.kind.is_inbound() => new_unassigned.push(i),
+                None => {}
+            }
+            if e.kind.is_inbound() {
+                self.inbound_by_tab.entry(e.tab_id).or_default().push(i);
+                dirty_tabs.insert(e.tab_id);
+            }
+        }
+        self.seen = data.events.len();
+        let refs = |list: Option<&Vec<usize>>| -> Vec<&EventRecord> {
+            list.map_or_else(Vec::new, |l| l.iter().map(|i| &data.events[*i]).collect())
+        };
+
+        // The requests of the tabs touched, regrouped; a call whose links changed is
+        // rebuilt too (a taken request lets it start without a call request).
+        if !dirty_tabs.is_empty() {
+            let mut old_links: HashMap<String, Vec<(u64, InboundState)>> = HashMap::new();
+            let mut kept = Vec::with_capacity(self.inbound.len());
+            for r in std::mem::take(&mut self.inbound) {
+                if dirty_tabs.contains(&r.tab_id) {
+                    if let Some(call) = &r.linked_call {
+                        old_links
+                            .entry(call.clone())
+                            .or_default()
+                            .push((r.id, r.state));
+                    }
+                } else {
+                    kept.push(r);
+                }
+            }
+            self.inbound = kept;
+            let mut new_links: HashMap<String, Vec<(u64, InboundState)>> = HashMap::new();
+            for tab in &dirty_tabs {
+                let requests = timeline::inbound_of_tab(
+                    *tab,
+                    refs(self.inbound_by_tab.get(tab)),
+                    refs(self.starts_by_tab.get(tab)),
+                    data.now,
+                    &thresholds,
+                );
+                for r in &requests {
+                    if let Some(call) = r.linked_call {
+                        new_links
+                            .entry(call.to_string())
+                            .or_default()
+                            .push((r.id, r.state));
+                    }
+                    self.inbound.push(inbound_view(r, data));
+                }
+            }
+            let tabs_of = |links: &[(u64, InboundState)]| -> Vec<(u64, InboundState)> {
+                let mut l = links.to_vec();
+                l.sort_by_key(|(id, _)| *id);
+                l
+            };
+            let calls: HashSet<&String> = old_links.keys().chain(new_links.keys()).collect();
+            for call in calls {
+                let old = tabs_of(old_links.get(call).map_or(&[][..], Vec::as_slice));
+                let new = tabs_of(new_links.get(call).map_or(&[][..], Vec::as_slice));
+                if old == new {
+                    continue;
+                }
+                let links = self.links.entry(call.clone()).or_default();
+                links.retain(|l| !old.contains(l));
+                links.extend(new);
+                dirty_calls.insert(call.clone());
+            }
+            self.inbound
+                .sort_by(|a, b| b.start.total_cmp(&a.start).then(b.id.cmp(&a.id)));
+        }
+
+        if !dirty_calls.is_empty() {
+            let notes = timeline::NotesByTab::new(data.notes);
+            for id in &dirty_calls {
+                let Some(list) = self.by_call.get(id) else {
+                    continue;
+                };
+                let events = refs(Some(list));
+                let Some(call_id) = events[0].call_id.as_deref() else {
+                    continue;
+                };
+                let linked = self.links.get(id).cloned().unwrap_or_default();
+                let call = timeline::call(call_id, events, linked, &notes, data.now, &thresholds);
+                let view = call_view(&call, data);
+                match self.call_index.get(id) {
+                    Some(at) => self.calls[*at] = view,
+                    None => {
+                        self.call_index.insert(id.clone(), self.calls.len());
+                        self.calls.push(view);
+                    }
+                }
+            }
+            // Mostly in order already (new calls start last), which the sort is fast at.
+            self.calls.sort_by(|a, b| {
+                b.start
+                    .total_cmp(&a.start)
+                    .then_with(|| first_seq(b, data).cmp(&first_seq(a, data)))
+            });
+            self.call_index = self
+                .calls
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.call_id.clone(), i))
+                .collect();
+        }
+
+        if !new_unassigned.is_empty() {
+            self.unassigned.extend(new_unassigned);
+            // The timeline keeps them in seq order; the list shows newest first like the rest.
+            self.unassigned.sort_by(|a, b| {
+                let (a, b) = (&data.events[*a], &data.events[*b]);
+                b.captured_at
+                    .total_cmp(&a.captured_at)
+                    .then(b.seq.cmp(&a.seq))
+            });
+        }
+    }
+
+    /// Calls and tabs whose verdicts time can change: open ones, judged "unanswered" once
+    /// they wait long enough.
+    pub fn open_now(&self) -> (HashSet<String>, HashSet<i64>) {
+        let calls = self
+            .calls
+            .iter()
+            .filter(|c| c.state == CallState::Requested)
+            .map(|c| c.call_id.clone())
+            .collect();
+        let tabs = self
+            .inbound
+            .iter()
+            .filter(|r| r.state == InboundState::Requested)
+            .map(|r| r.tab_id)
+            .collect();
+        (calls, tabs)
+    }
+
+    /// The model as the core's one-pass [`timeline::build`] makes it (what
+    /// [`Model::extend`] must equal).
+    #[cfg(test)]
+    fn from_core(data: Data) -> Model {
         let timeline = timeline::build(data.events, data.notes, data.now, &Thresholds::default());
         Model::from_timeline(&timeline, data)
     }
 
-    fn from_timeline(t: &Timeline, data: Data) -> Model {
+    #[cfg(test)]
+    fn from_timeline(t: &timeline::Timeline, data: Data) -> Model {
         let ev = |e: &EventRecord| index_of(data.events, e);
         let calls: Vec<CallView> = t
             .calls
@@ -166,6 +436,7 @@ impl Model {
             inbound,
             unassigned,
             call_index,
+            ..Model::empty()
         }
     }
 
@@ -380,6 +651,91 @@ mod tests {
         assert_eq!(model.inbound[0].events, vec![0, 1]);
         assert_eq!(model.inbound[0].linked_call.as_deref(), Some("a"));
         assert_eq!(model.unassigned, vec![8]);
+    }
+
+    /// A log of `n` events over three tabs, every kind, a few calls, some without a
+    /// callId, times mostly rising (pseudo-random, the same every run).
+    fn random_log(n: u64, seed: u64) -> Vec<EventRecord> {
+        let mut x = seed;
+        let mut next = move |m: u64| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) % m
+        };
+        let mut at = 1000.0;
+        (1..=n)
+            .map(|seq| {
+                let kind = EventKind::ALL[next(8) as usize];
+                let call = match next(10) {
+                    0 => None,
+                    k => Some(format!("c{}", (seq / 6 + k % 3) % 40)),
+                };
+                at += next(3000) as f64 - 200.0;
+                event(seq, kind, call.as_deref(), 1 + next(3) as i64, at)
+            })
+            .collect()
+    }
+
+    fn assert_same(got: &Model, want: &Model, what: &str) {
+        assert_eq!(got.calls, want.calls, "{what}: calls");
+        assert_eq!(got.inbound, want.inbound, "{what}: inbound");
+        assert_eq!(got.unassigned, want.unassigned, "{what}: unassigned");
+        for (i, c) in got.calls.iter().enumerate() {
+            assert_eq!(got.call_position(&c.call_id), Some(i), "{what}: index");
+        }
+    }
+
+    /// The live model, extended by each update with only what it added, equals the core's
+    /// one-pass build over the whole log, wherever the updates split it.
+    #[test]
+    fn extending_equals_building_the_whole_log() {
+        for seed in 1..=12 {
+            let events = random_log(400, seed);
+            let data = |n: usize| Data {
+                events: &events[..n],
+                notes: &[],
+                now: 2_000_000.0,
+            };
+            let mut model = Model::build(data(0));
+            let mut at = 0;
+            let mut step = 1;
+            while at < events.len() {
+                at = (at + step).min(events.len());
+                step = step * 3 % 97 + 1;
+                model.extend(data(at), &HashSet::new(), &HashSet::new());
+                assert_same(
+                    &model,
+                    &Model::from_core(data(at)),
+                    &format!("seed {seed}, {at} events"),
+                );
+            }
+        }
+    }
+
+    /// Judging the open calls and requests again at a later time equals a build at it.
+    #[test]
+    fn rejudging_the_open_ones_equals_a_build_later() {
+        let events = session();
+        let early = Data {
+            events: &events[..4],
+            notes: &[],
+            now: 4_000.0,
+        };
+        let mut model = Model::build(early);
+        let later = Data {
+            now: 4_000_000.0,
+            ..early
+        };
+        let (calls, tabs) = model.open_now();
+        assert!(!calls.is_empty(), "a call is open");
+        model.extend(later, &calls, &tabs);
+        assert_same(&model, &Model::from_core(later), "rejudged");
+        assert_ne!(
+            Model::from_core(early).calls,
+            model.calls,
+            "the verdict changed"
+        );
     }
 
     #[test]

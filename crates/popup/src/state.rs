@@ -121,6 +121,17 @@ pub struct App {
     pub search_generation: u64,
     /// What the detail pane shows now, so live updates that do not change it leave it be.
     pub detail: crate::timeline_view::Rendered,
+    /// The list's rows as rendered, by key (`calls_list::render` patches them).
+    pub rows: crate::calls_list::Keyed,
+    /// Bumped by every live update applied: a status message about the log holds only
+    /// until the log changes (`texts::Holds`).
+    pub log_version: u64,
+    /// While a text that counts time is on screen ("no answer yet, 12 s since the
+    /// request"), re-renders it every second; dropped (and stopped) when none is.
+    pub tick: Option<crate::dom::Interval>,
+    /// Browser listeners the page holds for as long as the app lives (tab activations,
+    /// tab removal and navigation); they hold the app weakly.
+    pub held: Vec<ExtListener>,
     /// The user asked for every step of a very long call.
     pub all_steps: bool,
     /// The first render after the first load has not happened yet (timing figures).
@@ -161,6 +172,10 @@ impl App {
             change_generation: 0,
             search_generation: 0,
             detail: Default::default(),
+            rows: Default::default(),
+            log_version: 0,
+            tick: None,
+            held: Vec::new(),
             all_steps: false,
             first_paint_pending: true,
             first_screen: true,
@@ -211,6 +226,48 @@ impl App {
 
     /// Rebuilds the model from the log on screen (once per load), then what is shown.
     pub fn rebuild(&mut self) {
+        self.log_version += 1;
+        self.build();
+    }
+
+    /// Takes in a live update whose first `stable` events are the ones shown already:
+    /// when the log only grew, the model takes in just the new events (`Model::extend`,
+    /// work proportional to what changed); anything else rebuilds it.
+    pub fn update(&mut self, stable: usize) {
+        let incremental = self.is_live()
+            && !self.is_partial()
+            && self.model.seen() <= stable
+            && self.model.seen() > 0
+            && self.model.same_notes(self.data().notes);
+        if !incremental {
+            self.rebuild();
+            return;
+        }
+        self.log_version += 1;
+        self.live_now = js_sys::Date::now();
+        let none = (HashSet::new(), HashSet::new());
+        let mut model = std::mem::replace(&mut self.model, Model::empty());
+        model.extend(self.data(), &none.0, &none.1);
+        self.model = model;
+        self.refilter();
+    }
+
+    /// Judges the log again at the time now (an open request turns "unanswered" as time
+    /// passes): only the open calls and requests, whose verdicts time can change.
+    pub fn rejudge(&mut self) {
+        if !self.is_live() || self.is_partial() {
+            self.build();
+            return;
+        }
+        self.live_now = js_sys::Date::now();
+        let (calls, tabs) = self.model.open_now();
+        let mut model = std::mem::replace(&mut self.model, Model::empty());
+        model.extend(self.data(), &calls, &tabs);
+        self.model = model;
+        self.refilter();
+    }
+
+    fn build(&mut self) {
         if self.imported.is_none() {
             self.live_now = js_sys::Date::now();
         }

@@ -181,7 +181,7 @@ fn call_detail(parent: &Element, app: &App, call: &CallView, all_steps: bool) {
         }
     }
 
-    add(parent, answer_box(call, data));
+    add(parent, answer_box(call, data, data.now));
 
     let facts = add(parent, el("dl", "facts"));
     fact(
@@ -282,52 +282,36 @@ fn call_detail(parent: &Element, app: &App, call: &CallView, all_steps: bool) {
     }
 }
 
-/// The answer the engineer looks for first: how long the customer took, or that they
-/// refused, or that nobody answered yet.
-fn answer_box(call: &CallView, data: Data) -> Element {
-    let (class, line) = match (call.accept_delay_ms, call.state) {
-        (Some(d), _) => (
-            "answer accepted",
-            format!("The customer accepted after {}", format::duration(d)),
-        ),
-        (None, CallState::Denied) => match call.deny_delay_ms {
-            Some(d) => (
-                "answer denied",
-                format!("The customer denied the call after {}", format::duration(d)),
-            ),
-            None => ("answer denied", "The customer denied the call".to_string()),
-        },
-        (None, CallState::Requested) => (
-            "answer waiting",
-            format!(
-                "No answer from the customer yet ({} since the request)",
-                format::duration(data.now - call.start)
-            ),
-        ),
-        (None, _) => {
-            let has = |kind: EventKind| call.events.iter().any(|i| data.events[*i].kind == kind);
-            let line = match (has(EventKind::CallRequested), has(EventKind::CallAccepted)) {
-                (false, true) if !call.linked_inbound.is_empty() => {
-                    "The call answered the customer's own support request, so there was no call \
-                     request to accept"
-                }
-                (false, true) => {
-                    "The customer accepted, but no request was captured, so how long they took \
-                     is unknown"
-                }
-                (true, false) if call.end.is_some() => {
-                    "The call ended before the customer accepted (request withdrawn)"
-                }
-                _ => {
-                    "No request and accept were captured, so how long the customer took is unknown"
-                }
-            };
-            ("answer unknown", line.to_string())
-        }
-    };
-    let boxed = text("p", class, &line);
+/// The answer box (`#accept-delay`), from its view model at the render's `now`.
+fn answer_box(call: &CallView, data: Data, now: f64) -> Element {
+    let answer = crate::texts::answer(call, data, now);
+    let boxed = text("p", answer.class, &answer.text);
     attr(&boxed, "id", "accept-delay");
     boxed
+}
+
+/// Patches the answer box of the call on screen to `now`, without re-rendering the pane;
+/// returns whether its text counts time (and so needs the next tick).
+pub fn patch_answer(app: &App, now: f64) -> bool {
+    if app.pane != Pane::Calls {
+        return false;
+    }
+    let Some(call) = app
+        .selection
+        .call
+        .as_deref()
+        .and_then(|id| app.model.call(id))
+    else {
+        return false;
+    };
+    let answer = crate::texts::answer(call, app.data(), now);
+    if let Some(boxed) = dom::by_id("accept-delay") {
+        if boxed.class_name() != answer.class {
+            boxed.set_class_name(answer.class);
+        }
+        dom::set_text(&boxed, &answer.text);
+    }
+    answer.ticking
 }
 
 /// "requested (waiting for the customer)", but "ended", not "ended (ended)".

@@ -40,6 +40,7 @@
 //! | `#paused-banner`, `#evicted-banner`, `#malformed-banner` | shown when capture is paused, retention dropped calls, messages were refused |
 //! | `#storage-banner` | shown while the background's writes to storage fail: since when, how many events wait (also in `data-waiting`), the browser's words |
 //! | `html[data-fvi-renders]` | increments after every render (wait on it in tests) |
+//! | `html[data-fvi-list-patch]` | what the last render did to the list's rows: `<created> <refilled> <removed>` |
 //! | `html[data-fvi-boot-ms]` | `performance.now()` when popup/boot.js ran (it starts the wasm and the first reads) |
 //! | `html[data-fvi-prefetched]` | how many storage keys the first load took from popup/boot.js's reads instead of reading them itself |
 //! | `html[data-fvi-start-ms]` | `performance.now()` when the wasm started |
@@ -66,6 +67,7 @@ use crate::host::Host;
 use crate::import;
 use crate::load;
 use crate::state::{App, Pane, TabState, PAGE_ROWS};
+use crate::texts;
 use crate::timeline_view;
 
 /// Storage writes come in bursts while a page fires events. The first change after a quiet
@@ -79,10 +81,21 @@ const SEARCH_DEBOUNCE_MS: i32 = 200;
 const FIRST_PAINT_WAIT_MS: i32 = 200;
 /// How often open requests are re-judged for "unanswered" while the log is quiet.
 const REJUDGE_MS: i32 = 10_000;
+/// How often a text that counts time ("12.00 s since the request") is brought up to date.
+const TICK_MS: i32 = 1_000;
 
 type Shared = Rc<RefCell<App>>;
 
-pub fn mount(app: &Shared) -> Result<(), JsValue> {
+/// The mounted view: the page's listeners and timers, held for as long as it lives and
+/// removed with it (dropping it removes every listener and stops the timers). The page
+/// holds it from `start` on (`lib.rs`).
+pub struct View {
+    _listeners: Vec<DomListener>,
+    _storage: fvi_browser::ExtListener,
+    _rejudge: dom::Interval,
+}
+
+pub fn mount(app: &Shared) -> Result<View, JsValue> {
     read_location(&mut app.borrow_mut());
     let host = app.borrow().placement.host;
     let root_element = root();
@@ -105,23 +118,25 @@ pub fn mount(app: &Shared) -> Result<(), JsValue> {
         a.filters.write_controls();
     }
 
+    let mut listeners = Vec::new();
     let body: web_sys::EventTarget = dom::document().body().ok_or("no body")?.into();
     let on_click = app.clone();
-    DomListener::new(&body, "click", false, move |event| click(&on_click, &event)).forget();
+    listeners.push(DomListener::new(&body, "click", false, move |event| {
+        click(&on_click, &event)
+    }));
     let on_keys = app.clone();
-    DomListener::new(&body, "keydown", false, move |event| {
+    listeners.push(DomListener::new(&body, "keydown", false, move |event| {
         if let Some(event) = event.dyn_ref::<KeyboardEvent>() {
             keydown(&on_keys, event);
         }
-    })
-    .forget();
+    }));
 
     for id in ["filter-tab", "filter-type"] {
         let app = app.clone();
-        listen(id, "change", move |_| apply_filters(&app))?;
+        listeners.push(listen(id, "change", move |_| apply_filters(&app))?);
     }
     let on_search = app.clone();
-    listen("filter-text", "input", move |_| {
+    listeners.push(listen("filter-text", "input", move |_| {
         let generation = {
             let mut a = on_search.borrow_mut();
             a.search_generation += 1;
@@ -133,31 +148,31 @@ pub fn mount(app: &Shared) -> Result<(), JsValue> {
                 apply_filters(&app);
             }
         });
-    })?;
+    })?);
     let on_retention = app.clone();
-    listen("retention", "change", move |_| {
+    listeners.push(listen("retention", "change", move |_| {
         actions::set_retention(&on_retention)
-    })?;
+    })?);
     let on_toolbar = app.clone();
-    listen("toolbar-opens-panel", "change", move |_| {
+    listeners.push(listen("toolbar-opens-panel", "change", move |_| {
         actions::set_toolbar_opens_panel(&on_toolbar)
-    })?;
+    })?);
     // A browser without a side panel has nothing for the button to open instead.
     if !fvi_browser::panels::has_side_panel() {
         dom::set_hidden("toolbar-setting", true);
     }
     let on_keep = app.clone();
-    listen("keep-across-restarts", "change", move |_| {
+    listeners.push(listen("keep-across-restarts", "change", move |_| {
         actions::set_keep_across_restarts(&on_keep)
-    })?;
+    })?);
     let on_import = app.clone();
-    listen("import", "change", move |_| {
+    listeners.push(listen("import", "change", move |_| {
         wasm_bindgen_futures::spawn_local(import::on_file_chosen(on_import.clone()));
-    })?;
+    })?);
 
     // The list follows the log while open.
     let on_change = app.clone();
-    fvi_browser::storage::on_changed(move |keys| {
+    let storage = fvi_browser::storage::on_changed(move |keys| {
         let delay = {
             let mut a = on_change.borrow_mut();
             a.changed.extend(keys);
@@ -165,12 +180,14 @@ pub fn mount(app: &Shared) -> Result<(), JsValue> {
         };
         schedule_reload(&on_change, delay);
     })
-    .map_err(|e| JsValue::from_str(&e.to_string()))?
-    .forget();
+    .map_err(|e| JsValue::from_str(&e.to_string()))?;
 
     listen_health(app)?;
-    start_rejudge_timer(app);
-    Ok(())
+    Ok(View {
+        _listeners: listeners,
+        _storage: storage,
+        _rejudge: rejudge_timer(app),
+    })
 }
 
 /// Follows the background's health: its `Status` broadcasts while the view lives, and (see
@@ -227,10 +244,13 @@ pub fn render_health(app: &App) {
     dom::set_text(&banner, &text);
 }
 
-fn listen(id: &str, event: &str, f: impl FnMut(web_sys::Event) + 'static) -> Result<(), JsValue> {
+fn listen(
+    id: &str,
+    event: &str,
+    f: impl FnMut(web_sys::Event) + 'static,
+) -> Result<DomListener, JsValue> {
     let target = by_id(id).ok_or_else(|| format!("popup.html lacks #{id}"))?;
-    DomListener::new(target.unchecked_ref(), event, false, f).forget();
-    Ok(())
+    Ok(DomListener::new(target.unchecked_ref(), event, false, f))
 }
 
 /// Where the page runs (`crate::host::place`): `?host=side|devtools|tab` (or the older
@@ -250,15 +270,14 @@ fn read_location(app: &mut App) {
 }
 
 thread_local! {
-    /// The browser listeners this page holds for its whole life (removed with it).
-    static HELD: RefCell<Vec<fvi_browser::ExtListener>> = const { RefCell::new(Vec::new()) };
     /// Bumped by every change of "this tab"; an answer about an older one is dropped.
     static TAB_GENERATION: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
-fn hold(listener: fvi_browser::Result<fvi_browser::ExtListener>) {
+/// Keeps `listener` for as long as the app lives (`App::held`).
+fn hold(app: &Shared, listener: fvi_browser::Result<fvi_browser::ExtListener>) {
     match listener {
-        Ok(listener) => HELD.with(|h| h.borrow_mut().push(listener)),
+        Ok(listener) => app.borrow_mut().held.push(listener),
         Err(e) => status(&format!("Live updates of tabs are unavailable: {e}."), true),
     }
 }
@@ -282,31 +301,43 @@ async fn bind_tab(app: Shared) {
         _ => None,
     };
     set_current_tab(&app, tab).await;
+    // The app holds these listeners, so they hold it weakly (no cycle).
     if placement.follows_active_tab {
-        let on_activated = app.clone();
-        hold(fvi_browser::panels::on_tab_activated(move |tab, window| {
-            if on_activated.borrow().window_id == Some(window) {
-                let app = on_activated.clone();
+        let on_activated = Rc::downgrade(&app);
+        let listener = fvi_browser::panels::on_tab_activated(move |tab, window| {
+            let Some(app) = on_activated.upgrade() else {
+                return;
+            };
+            if app.borrow().window_id == Some(window) {
                 wasm_bindgen_futures::spawn_local(async move {
                     set_current_tab(&app, Some(tab)).await;
                 });
             }
-        }));
+        });
+        hold(&app, listener);
     }
-    let on_removed = app.clone();
-    hold(fvi_browser::tabs::on_removed(move |tab| {
-        if on_removed.borrow().current_tab == Some(tab) {
-            on_removed.borrow_mut().tab_state = TabState::Closed;
-            render_controls(&on_removed.borrow());
+    let on_removed = Rc::downgrade(&app);
+    let listener = fvi_browser::tabs::on_removed(move |tab| {
+        let Some(app) = on_removed.upgrade() else {
+            return;
+        };
+        if app.borrow().current_tab == Some(tab) {
+            app.borrow_mut().tab_state = TabState::Closed;
+            render_controls(&app.borrow());
         }
-    }));
-    let on_url = app.clone();
-    hold(fvi_browser::tabs::on_url_changed(move |tab, url| {
-        if on_url.borrow().current_tab == Some(tab) {
-            on_url.borrow_mut().tab_state = TabState::Open { url };
-            render_controls(&on_url.borrow());
+    });
+    hold(&app, listener);
+    let on_url = Rc::downgrade(&app);
+    let listener = fvi_browser::tabs::on_url_changed(move |tab, url| {
+        let Some(app) = on_url.upgrade() else {
+            return;
+        };
+        if app.borrow().current_tab == Some(tab) {
+            app.borrow_mut().tab_state = TabState::Open { url };
+            render_controls(&app.borrow());
         }
-    }));
+    });
+    hold(&app, listener);
 }
 
 /// Makes `tab` "this tab", asks the browser what state it is in, and shows the result.
@@ -395,13 +426,13 @@ pub async fn start(app: Shared, prefetch: JsValue) {
             render_all(&app);
             timings(t1 - t0, t2 - t1, dom::perf_now() - t2);
             first_paint(&app);
-            status(
+            status_while(
                 &format!(
                     "Showing the newest {} of {} events; loading the rest…",
                     format::count(shown),
                     format::count(total as usize)
                 ),
-                false,
+                texts::Holds::UntilLogChanges(shown_log_version()),
             );
             // The rest of the log waits until this first screen is painted: parsing and
             // rendering it is one long task, which would otherwise hold that frame back
@@ -457,9 +488,9 @@ async fn reload(app: Shared) {
         a.loading = false;
         match result {
             Ok(update) => {
-                a.live.get_or_insert_with(Default::default).apply(update);
+                let stable = a.live.get_or_insert_with(Default::default).apply(update);
                 if a.is_live() {
-                    a.rebuild();
+                    a.update(stable);
                     a.ensure_selection();
                 }
                 true
@@ -490,9 +521,9 @@ async fn reload(app: Shared) {
             );
             if !app.borrow().first_paint_pending {
                 let events = app.borrow().events().len();
-                status(
+                status_while(
                     &format!("Loaded {}.", format::plural(events, "event", "events")),
-                    false,
+                    texts::Holds::UntilLogChanges(shown_log_version()),
                 );
             }
         }
@@ -527,7 +558,10 @@ fn first_paint(app: &Shared) {
         "{} events",
         app.borrow().live.as_ref().map_or(0, |l| l.events.len())
     );
-    status(&format!("Loaded {ready}."), false);
+    status_while(
+        &format!("Loaded {ready}."),
+        texts::Holds::UntilLogChanges(shown_log_version()),
+    );
     // The frame callback runs just before the frame is painted; a task queued from it runs
     // once that frame is out.
     let callback = wasm_bindgen::closure::Closure::once_into_js(move || {
@@ -547,28 +581,75 @@ fn first_paint(app: &Shared) {
         dom::next_paint(FIRST_PAINT_WAIT_MS).await;
         let rest = std::mem::take(&mut app.borrow_mut().first_screen);
         if rest {
-            calls_list::render_more(&app.borrow());
+            render_list(&app);
         }
     });
 }
 
-/// Renders everything from the state. All layout reads (scroll positions) happen first and
-/// all scroll writes last, so the browser lays the page out at most once, not once per
-/// part.
+/// The clock texts are rendered with: the browser's, or for an imported file the time it
+/// was exported (what its "no answer yet" is judged at).
+fn clock(app: &App) -> format::Local {
+    match &app.imported {
+        Some(imported) => format::Local { now: imported.now },
+        None => format::Local::now(),
+    }
+}
+
+/// Renders everything from the state: the one render path. The list is patched through
+/// its keyed rows, the detail pane re-rendered only when what it shows changed, and the
+/// texts that count time are derived at this render's clock. All layout reads (scroll
+/// positions) happen first and all scroll writes last, so the browser lays the page out at
+/// most once, not once per part.
 pub fn render_all(app: &Shared) {
-    let anchor = calls_list::capture_anchor();
+    let anchor = calls_list::capture_anchor(&app.borrow());
     let detail_scroll = by_id("timeline").map_or(0, |p| p.scroll_top());
+    let clock = clock(&app.borrow());
     render_controls(&app.borrow());
-    calls_list::render(&app.borrow());
+    let patch = calls_list::render(&mut app.borrow_mut(), &clock);
     let detail_scroll_to = render_detail(app, detail_scroll);
-    calls_list::restore_anchor(anchor);
+    calls_list::restore_anchor(&app.borrow(), anchor);
     set_detail_scroll(detail_scroll_to);
+    tick_while_counting(app, &clock);
     let root = root();
     let renders: u64 = root
         .get_attribute("data-fvi-renders")
         .and_then(|n| n.parse().ok())
         .unwrap_or(0);
     attr(&root, "data-fvi-renders", &(renders + 1).to_string());
+    attr(
+        &root,
+        "data-fvi-list-patch",
+        &format!("{} {} {}", patch.created, patch.refilled, patch.removed),
+    );
+}
+
+/// Patches the texts that count time to `clock`, and keeps a one-second tick running for
+/// as long as one is on screen (the tick holds the app weakly; dropping it stops it).
+fn tick_while_counting(app: &Shared, clock: &format::Local) {
+    let ticking = timeline_view::patch_answer(&app.borrow(), clock.now) && app.borrow().is_live();
+    let running = app.borrow().tick.is_some();
+    if ticking && !running {
+        let weak = Rc::downgrade(app);
+        let tick = dom::Interval::new(TICK_MS, move || {
+            let Some(app) = weak.upgrade() else {
+                return;
+            };
+            let ticking = timeline_view::patch_answer(&app.borrow(), js_sys::Date::now());
+            if !ticking {
+                // Dropped from a task of its own: a closure must not free itself while
+                // it runs.
+                let weak = Rc::downgrade(&app);
+                dom::after(0, move || {
+                    if let Some(app) = weak.upgrade() {
+                        app.borrow_mut().tick = None;
+                    }
+                });
+            }
+        });
+        app.borrow_mut().tick = Some(tick);
+    } else if !ticking && running {
+        app.borrow_mut().tick = None;
+    }
 }
 
 fn render_detail(app: &Shared, scroll_before: i32) -> Option<i32> {
@@ -578,6 +659,13 @@ fn render_detail(app: &Shared, scroll_before: i32) -> Option<i32> {
     let (shown, scroll) = timeline_view::render(&a, &previous, all_steps, scroll_before);
     a.detail = shown;
     scroll
+}
+
+/// Patches the list alone (more rows, the first screen's rest): the same keyed render,
+/// which leaves the rows already there untouched.
+fn render_list(app: &Shared) {
+    let clock = clock(&app.borrow());
+    calls_list::render(&mut app.borrow_mut(), &clock);
 }
 
 fn set_detail_scroll(to: Option<i32>) {
@@ -658,21 +746,17 @@ pub fn render_controls(app: &App) {
     }
 
     if let Some(s) = by_id("summary") {
-        let events = app.events().len();
-        let problems = app.model.flag_count();
-        let mut parts = vec![
-            format::plural(events, "event", "events"),
-            format::plural(app.model.calls.len(), "call", "calls"),
-        ];
-        if problems > 0 {
-            parts.push(format!(
-                "⚠ {}",
-                format::plural(problems, "problem", "problems")
-            ));
-        }
-        let source = if live { "" } else { " (imported)" };
-        dom::set_text(&s, &format!("{}{source}", parts.join(" · ")));
+        let text = texts::summary(
+            app.events().len(),
+            app.model.calls.len(),
+            app.model.flag_count(),
+            live,
+        );
+        dom::set_text(&s, &text);
     }
+    // The status line, judged against the log on screen now.
+    FACTS.with(|f| f.set(log_facts(app)));
+    render_status();
 
     // Capture controls act on the live log only.
     if let Some(pause) = dom::by_id_as::<web_sys::HtmlButtonElement>("pause") {
@@ -732,11 +816,57 @@ pub fn render_controls(app: &App) {
     }
 }
 
-/// Shows a message in `#status`; `error` styles it as one.
+thread_local! {
+    /// The status line's message and what it depends on (`texts::Holds`).
+    static STATUS: RefCell<texts::Status> = RefCell::new(texts::Status::default());
+    /// The log on screen, as of the last render, that the message is judged against.
+    static FACTS: std::cell::Cell<texts::LogFacts> = std::cell::Cell::new(texts::LogFacts::default());
+}
+
+fn log_facts(app: &App) -> texts::LogFacts {
+    let meta = app.live.as_ref().map(|l| &l.meta).filter(|_| app.is_live());
+    texts::LogFacts {
+        log_version: app.log_version,
+        events: app.events().len(),
+        paused: meta.map(|m| m.paused),
+        max_events: meta.map(|m| m.max_events),
+    }
+}
+
+/// Shows a message about an action in `#status`; `error` styles it as one.
 pub fn status(message: &str, error: bool) {
+    set_status(texts::Status {
+        text: message.to_string(),
+        error,
+        holds: texts::Holds::Always,
+    });
+}
+
+/// Shows a message that holds only while `holds` says (a message about the log).
+pub fn status_while(message: &str, holds: texts::Holds) {
+    set_status(texts::Status {
+        text: message.to_string(),
+        error: false,
+        holds,
+    });
+}
+
+/// The version of the log on screen as of the last render: a message about the log as it
+/// is now holds for it (`texts::Holds`).
+pub fn shown_log_version() -> u64 {
+    FACTS.with(|f| f.get().log_version)
+}
+
+fn set_status(new: texts::Status) {
+    STATUS.with(|s| *s.borrow_mut() = new);
+    render_status();
+}
+
+fn render_status() {
+    let view = STATUS.with(|s| texts::status_view(&s.borrow(), &FACTS.with(|f| f.get())));
     if let Some(s) = by_id("status") {
-        dom::set_text(&s, message);
-        let _ = s.class_list().toggle_with_force("error", error);
+        dom::set_text(&s, &view.text);
+        let _ = s.class_list().toggle_with_force("error", view.error);
     }
 }
 
@@ -809,7 +939,7 @@ fn run_action(app: &Shared, action: &str, arg: &str) {
         "filter-reset" => reset_filters(app),
         "show-more" => {
             app.borrow_mut().limit += PAGE_ROWS;
-            calls_list::render_more(&app.borrow());
+            render_list(app);
         }
         "all-steps" => {
             app.borrow_mut().all_steps = true;
@@ -866,11 +996,13 @@ fn select(app: &Shared, key: &str, focus: bool) {
         a.limit != before
     };
     if extend {
-        calls_list::render_more(&app.borrow());
+        render_list(app);
     }
-    calls_list::mark_selected(&app.borrow());
+    calls_list::mark_selected(&mut app.borrow_mut());
     let to = render_detail(app, scroll);
     set_detail_scroll(to);
+    let clock = clock(&app.borrow());
+    tick_while_counting(app, &clock);
     if focus {
         calls_list::focus_selected(&app.borrow());
     }
@@ -984,9 +1116,9 @@ fn focus_first_step() {
 
 /// "Unanswered" depends on time passing, not only on new events: while a live request is
 /// open, re-judge now and then so its flag appears without a storage change.
-fn start_rejudge_timer(app: &Shared) {
+fn rejudge_timer(app: &Shared) -> dom::Interval {
     let app = app.clone();
-    let tick = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+    dom::Interval::new(REJUDGE_MS, move || {
         let open = {
             let a = app.borrow();
             a.is_live()
@@ -1002,15 +1134,10 @@ fn start_rejudge_timer(app: &Shared) {
         if open && !dom::document().hidden() {
             {
                 let mut a = app.borrow_mut();
-                a.rebuild();
+                a.rejudge();
                 a.ensure_selection();
             }
             render_all(&app);
         }
-    });
-    let _ = dom::window().set_interval_with_callback_and_timeout_and_arguments_0(
-        tick.as_ref().unchecked_ref(),
-        REJUDGE_MS,
-    );
-    tick.forget();
+    })
 }

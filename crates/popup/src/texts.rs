@@ -1,0 +1,319 @@
+//! Texts that depend on time or on the log, derived from the state at render time so they
+//! cannot go stale: the status line, the summary, and the answer box of a call. Plain data
+//! in, plain data out (`PartialEq`), tested on the host.
+//!
+//! Two such texts went stale before: "No answer from the customer yet (N since the
+//! request)" was judged once, when the model was built, and a render cache that ignored
+//! the clock kept it; and the status line said "The log was cleared." beside "18 events ·
+//! 4 calls", because a message, once written, stayed until the next one.
+
+use fvi_core::lifecycle::CallState;
+use fvi_core::EventKind;
+
+use crate::format;
+use crate::model::{CallView, Data};
+
+/// What a status message says is true for as long as it is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holds {
+    /// A message about an action (copied, exported, an error): it stays until the next.
+    Always,
+    /// About the log as it was at `log_version` ("Loaded 18 events."): gone once it changes.
+    UntilLogChanges(u64),
+    /// "The log was cleared.": until the log holds events again (it is not reloaded yet
+    /// at `log_version`, so it still shows the old events then).
+    UntilEventsAfter(u64),
+    /// "Capture paused…" / "Capture resumed.": while capture is in that state.
+    WhilePaused(bool),
+    /// "The log now keeps at most N events…": while that is the limit.
+    WhileLimit(u64),
+}
+
+/// The status line's message, and what it depends on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Status {
+    pub text: String,
+    pub error: bool,
+    pub holds: Holds,
+}
+
+impl Default for Status {
+    fn default() -> Status {
+        Status {
+            text: String::new(),
+            error: false,
+            holds: Holds::Always,
+        }
+    }
+}
+
+/// What the status line's messages are judged against.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct LogFacts {
+    pub log_version: u64,
+    pub events: usize,
+    /// Capture paused, as the live meta says (`None` while there is no meta, or an
+    /// imported file is shown).
+    pub paused: Option<bool>,
+    pub max_events: Option<u64>,
+}
+
+/// The status line as shown: the message while what it says still holds, else nothing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusView {
+    pub text: String,
+    pub error: bool,
+}
+
+pub fn status_view(status: &Status, facts: &LogFacts) -> StatusView {
+    let holds = match status.holds {
+        Holds::Always => true,
+        Holds::UntilLogChanges(version) => facts.log_version == version,
+        Holds::UntilEventsAfter(version) => facts.log_version == version || facts.events == 0,
+        Holds::WhilePaused(paused) => facts.paused == Some(paused),
+        Holds::WhileLimit(limit) => facts.max_events == Some(limit),
+    };
+    if holds {
+        StatusView {
+            text: status.text.clone(),
+            error: status.error,
+        }
+    } else {
+        StatusView {
+            text: String::new(),
+            error: false,
+        }
+    }
+}
+
+/// `#summary`: "18 events · 4 calls · ⚠ 2 problems", "(imported)" for a file.
+pub fn summary(events: usize, calls: usize, problems: usize, live: bool) -> String {
+    let mut parts = vec![
+        format::plural(events, "event", "events"),
+        format::plural(calls, "call", "calls"),
+    ];
+    if problems > 0 {
+        parts.push(format!(
+            "⚠ {}",
+            format::plural(problems, "problem", "problems")
+        ));
+    }
+    let source = if live { "" } else { " (imported)" };
+    format!("{}{source}", parts.join(" · "))
+}
+
+/// `#accept-delay`: the answer the engineer looks for first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub class: &'static str,
+    pub text: String,
+    /// The text counts time up to `now`, so it must be re-rendered as time passes.
+    pub ticking: bool,
+}
+
+/// How long the customer took, or that they refused, or that nobody answered yet (and for
+/// how long, up to `now`: the render's clock, not the model's).
+pub fn answer(call: &CallView, data: Data, now: f64) -> Answer {
+    let (class, text, ticking) = match (call.accept_delay_ms, call.state) {
+        (Some(d), _) => (
+            "answer accepted",
+            format!("The customer accepted after {}", format::duration(d)),
+            false,
+        ),
+        (None, CallState::Denied) => match call.deny_delay_ms {
+            Some(d) => (
+                "answer denied",
+                format!("The customer denied the call after {}", format::duration(d)),
+                false,
+            ),
+            None => (
+                "answer denied",
+                "The customer denied the call".to_string(),
+                false,
+            ),
+        },
+        (None, CallState::Requested) => (
+            "answer waiting",
+            format!(
+                "No answer from the customer yet ({} since the request)",
+                format::duration((now - call.start).max(0.0))
+            ),
+            true,
+        ),
+        (None, _) => {
+            let has = |kind: EventKind| call.events.iter().any(|i| data.events[*i].kind == kind);
+            let line = match (has(EventKind::CallRequested), has(EventKind::CallAccepted)) {
+                (false, true) if !call.linked_inbound.is_empty() => {
+                    "The call answered the customer's own support request, so there was no call \
+                     request to accept"
+                }
+                (false, true) => {
+                    "The customer accepted, but no request was captured, so how long they took \
+                     is unknown"
+                }
+                (true, false) if call.end.is_some() => {
+                    "The call ended before the customer accepted (request withdrawn)"
+                }
+                _ => {
+                    "No request and accept were captured, so how long the customer took is unknown"
+                }
+            };
+            ("answer unknown", line.to_string(), false)
+        }
+    };
+    Answer {
+        class,
+        text,
+        ticking,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Model;
+    use fvi_core::record::Origin;
+    use fvi_core::EventRecord;
+    use serde_json::json;
+
+    fn requested(seq: u64, call: &str, at: f64) -> EventRecord {
+        EventRecord {
+            seq,
+            kind: EventKind::CallRequested,
+            call_id: Some(call.to_string()),
+            tab_id: 1,
+            frame_id: 0,
+            url: "https://shop.example/".into(),
+            top_url: None,
+            top_title: None,
+            captured_at: at,
+            stored_at: at,
+            detail: json!({ "callId": call }),
+            detail_truncated: false,
+            origin: Origin {
+                document: "d".into(),
+                n: seq,
+            },
+        }
+    }
+
+    /// The waiting text counts up to the render's `now`, whatever "now" the model was
+    /// built at: the same model rendered 5 s and 65 s after the request says so.
+    #[test]
+    fn the_waiting_answer_counts_to_the_render_clock() {
+        let events = vec![requested(1, "c", 1_000.0)];
+        let data = Data {
+            events: &events,
+            notes: &[],
+            now: 2_000.0,
+        };
+        let model = Model::build(data);
+        let call = model.call("c").unwrap();
+        let cases = [
+            (
+                6_000.0,
+                "No answer from the customer yet (5.00 s since the request)",
+            ),
+            (
+                66_000.0,
+                "No answer from the customer yet (65.00 s (1 min 5 s) since the request)",
+            ),
+        ];
+        for (now, want) in cases {
+            let a = answer(call, data, now);
+            assert_eq!(a.text, want, "at {now}");
+            assert_eq!(a.class, "answer waiting");
+            assert!(a.ticking, "a waiting answer re-renders as time passes");
+        }
+    }
+
+    #[test]
+    fn a_settled_answer_does_not_tick() {
+        let mut events = vec![requested(1, "c", 1_000.0), requested(2, "c", 1_000.0)];
+        events[1].seq = 2;
+        events[1].kind = EventKind::CallAccepted;
+        events[1].captured_at = 4_500.0;
+        let data = Data {
+            events: &events,
+            notes: &[],
+            now: 5_000.0,
+        };
+        let model = Model::build(data);
+        let a = answer(model.call("c").unwrap(), data, 99_000.0);
+        assert_eq!(
+            (a.class, a.text.as_str(), a.ticking),
+            (
+                "answer accepted",
+                "The customer accepted after 3.50 s",
+                false
+            )
+        );
+    }
+
+    /// Each message against the log's facts: (message, facts now, what the line shows).
+    #[test]
+    fn status_messages_hold_only_while_true() {
+        let at = |log_version, events, paused, max_events| LogFacts {
+            log_version,
+            events,
+            paused,
+            max_events,
+        };
+        let msg = |text: &str, holds| Status {
+            text: text.into(),
+            error: false,
+            holds,
+        };
+        let cleared = msg("The log was cleared.", Holds::UntilEventsAfter(3));
+        let loaded = msg("Loaded 18 events.", Holds::UntilLogChanges(3));
+        let paused = msg("Capture paused.", Holds::WhilePaused(true));
+        let limit = msg(
+            "The log now keeps at most 500 events.",
+            Holds::WhileLimit(500),
+        );
+        let copied = msg("Copied.", Holds::Always);
+        let cases: Vec<(&Status, LogFacts, &str)> = vec![
+            // Cleared, before the reload that empties the list: still true.
+            (
+                &cleared,
+                at(3, 18, Some(false), None),
+                "The log was cleared.",
+            ),
+            // Reloaded, and empty.
+            (
+                &cleared,
+                at(4, 0, Some(false), None),
+                "The log was cleared.",
+            ),
+            // Events arrived since: "cleared" beside "18 events · 4 calls" is gone.
+            (&cleared, at(5, 18, Some(false), None), ""),
+            (&loaded, at(3, 18, None, None), "Loaded 18 events."),
+            (&loaded, at(4, 25, None, None), ""),
+            (&paused, at(9, 1, Some(true), None), "Capture paused."),
+            (&paused, at(9, 1, Some(false), None), ""),
+            (
+                &limit,
+                at(9, 1, None, Some(500)),
+                "The log now keeps at most 500 events.",
+            ),
+            (&limit, at(9, 1, None, Some(1000)), ""),
+            (&copied, at(99, 5, Some(true), Some(1)), "Copied."),
+        ];
+        for (status, facts, want) in cases {
+            assert_eq!(
+                status_view(status, &facts).text,
+                want,
+                "{status:?} at {facts:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn summary_counts_what_is_on_screen() {
+        assert_eq!(summary(18, 4, 0, true), "18 events · 4 calls");
+        assert_eq!(
+            summary(1, 1, 2, false),
+            "1 event · 1 call · ⚠ 2 problems (imported)"
+        );
+    }
+}
