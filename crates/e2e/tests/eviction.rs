@@ -98,7 +98,8 @@ fn flood(kind: BrowserKind) {
     assert_eq!(
         status,
         json!({ "kind": "status", "v": 1, "health": {
-            "storageFailingSince": null, "lastStorageError": null, "waitingEvents": 0 } }),
+            "storageFailingSince": null, "lastStorageError": null, "waitingEvents": 0,
+            "lostEvents": { "tabClosed": 0, "pageGone": 0 } } }),
         "{}",
         kind.name()
     );
