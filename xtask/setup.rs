@@ -3,7 +3,7 @@
 //!
 //! Sources are only the package registries reachable here (../shared/platform-notes.md):
 //! Debian's packages for the browsers, drivers and binaryen; crates.io for the
-//! wasm-bindgen CLI, geckodriver and cargo-fuzz; npm for web-ext; rustup for the nightly
+//! wasm-bindgen CLI, wasm-pack, geckodriver and cargo-fuzz; npm for web-ext; rustup for the nightly
 //! toolchain the fuzz targets build with.
 
 use std::process::Command;
@@ -47,6 +47,7 @@ pub fn ensure(need: Need) -> Result<(), String> {
         geckodriver()?;
     }
     if need == Need::Everything {
+        wasm_pack()?;
         web_ext()?;
         fuzzing()?;
     }
@@ -92,6 +93,17 @@ fn wasm_bindgen_cli() -> Result<(), String> {
     // Not --locked: the registry here lacks a crate version its lock file pins
     // (platform-notes.md).
     run(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &want]))
+}
+
+/// wasm-pack runs the browser-side Rust tests (`cargo fvi test`, xtask/test.rs). It finds the
+/// wasm-bindgen CLI installed above on PATH, at Cargo.lock's version, so it downloads nothing.
+fn wasm_pack() -> Result<(), String> {
+    if has("wasm-pack") {
+        return Ok(());
+    }
+    eprintln!("    installing wasm-pack (about 3 to 5 minutes)");
+    // The version platform-notes.md checked here; its own lock file resolves on this registry.
+    run(Command::new("cargo").args(["install", "wasm-pack", "--version", "0.15.1", "--locked"]))
 }
 
 fn geckodriver() -> Result<(), String> {

@@ -1,4 +1,8 @@
-//! Compiles the three wasm crates, then runs wasm-bindgen and wasm-opt on them.
+//! Compiles the three wasm crates, then runs wasm-opt and wasm-bindgen on them.
+//!
+//! Not `wasm-pack build`: it runs wasm-opt after wasm-bindgen, which Debian's binaryen 108
+//! cannot do (below), and the alternatives measured worse (ARCHITECTURE.md, "Building the
+//! wasm: why not `wasm-pack build`").
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
