@@ -371,39 +371,7 @@ impl Model {
     #[cfg(test)]
     fn from_timeline(t: &timeline::Timeline, data: Data) -> Model {
         let ev = |e: &EventRecord| index_of(data.events, e);
-        let calls: Vec<CallView> = t
-            .calls
-            .iter()
-            .map(|c| CallView {
-                call_id: c.call_id.to_string(),
-                events: c.events.iter().map(|e| ev(e)).collect(),
-                steps: c
-                    .steps
-                    .iter()
-                    .map(|s| StepView {
-                        at: s.at,
-                        rel_ms: s.rel_ms,
-                        body: match &s.body {
-                            StepBody::Event(e) => StepKind::Event(ev(e)),
-                            StepBody::FanOut(members) => {
-                                StepKind::FanOut(members.iter().map(|e| ev(e)).collect())
-                            }
-                            StepBody::Note(n) => StepKind::Note(index_of(data.notes, n)),
-                        },
-                    })
-                    .collect(),
-                tabs: c.tabs.clone(),
-                start: c.start,
-                last_at: c.last_at,
-                end: c.end,
-                duration_ms: c.duration_ms,
-                accept_delay_ms: c.accept_delay_ms,
-                deny_delay_ms: c.deny_delay_ms,
-                state: c.state,
-                flags: c.flags.clone(),
-                linked_inbound: c.linked_inbound.clone(),
-            })
-            .collect();
+        let calls: Vec<CallView> = t.calls.iter().map(|c| call_view(c, data)).collect();
         let inbound = t
             .inbound
             .iter()
