@@ -142,17 +142,17 @@ pub enum CallAnomaly {
 }
 
 impl CallAnomaly {
-    /// The [`Flag::code`] this anomaly becomes.
-    pub fn code(self) -> &'static str {
+    /// The [`FlagCode`] this anomaly becomes.
+    pub fn code(self) -> FlagCode {
         match self {
-            CallAnomaly::AcceptedWithoutRequest => "accepted-without-request",
-            CallAnomaly::DeniedWithoutRequest => "denied-without-request",
-            CallAnomaly::EndedWithoutStart => "ended-without-start",
-            CallAnomaly::AcceptedAndDenied => "accepted-and-denied",
-            CallAnomaly::AcceptedTwice => "accepted-twice",
-            CallAnomaly::RequestedAfterAnswer => "requested-after-answer",
-            CallAnomaly::EventAfterEnd => "event-after-end",
-            CallAnomaly::TwoTerminalEvents => "two-terminal-events",
+            CallAnomaly::AcceptedWithoutRequest => FlagCode::AcceptedWithoutRequest,
+            CallAnomaly::DeniedWithoutRequest => FlagCode::DeniedWithoutRequest,
+            CallAnomaly::EndedWithoutStart => FlagCode::EndedWithoutStart,
+            CallAnomaly::AcceptedAndDenied => FlagCode::AcceptedAndDenied,
+            CallAnomaly::AcceptedTwice => FlagCode::AcceptedTwice,
+            CallAnomaly::RequestedAfterAnswer => FlagCode::RequestedAfterAnswer,
+            CallAnomaly::EventAfterEnd => FlagCode::EventAfterEnd,
+            CallAnomaly::TwoTerminalEvents => FlagCode::TwoTerminalEvents,
         }
     }
 }
@@ -263,15 +263,15 @@ pub enum InboundAnomaly {
 }
 
 impl InboundAnomaly {
-    /// The [`Flag::code`] this anomaly becomes.
-    pub fn code(self) -> &'static str {
+    /// The [`FlagCode`] this anomaly becomes.
+    pub fn code(self) -> FlagCode {
         match self {
-            InboundAnomaly::TakenWithoutRequest => "taken-without-request",
-            InboundAnomaly::CancelledWithoutRequest => "cancelled-without-request",
-            InboundAnomaly::CancelledAfterTaken => "cancelled-after-taken",
-            InboundAnomaly::TakenAfterCancel => "taken-after-cancel",
-            InboundAnomaly::ClosedTwice => "inbound-closed-twice",
-            InboundAnomaly::RequestedAgain => "inbound-requested-again",
+            InboundAnomaly::TakenWithoutRequest => FlagCode::TakenWithoutRequest,
+            InboundAnomaly::CancelledWithoutRequest => FlagCode::CancelledWithoutRequest,
+            InboundAnomaly::CancelledAfterTaken => FlagCode::CancelledAfterTaken,
+            InboundAnomaly::TakenAfterCancel => FlagCode::TakenAfterCancel,
+            InboundAnomaly::ClosedTwice => FlagCode::InboundClosedTwice,
+            InboundAnomaly::RequestedAgain => FlagCode::InboundRequestedAgain,
         }
     }
 }
@@ -332,284 +332,154 @@ pub struct Mark {
     pub tab: i64,
 }
 
-/// Something in a call or inbound request that breaks its lifecycle. Every flag names the
-/// offending event (`seq`; for tab-closed flags the tab note's seq) and its time `at`,
-/// milliseconds after the group's first event.
+/// Something in a call or inbound request that breaks its lifecycle: the offending event
+/// (`seq`; for tab-closed flags the tab note's seq), its time `at`, milliseconds after the
+/// group's first event, and what is wrong (`kind`).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Flag {
-    AcceptedWithoutRequest {
-        seq: u64,
-        at: f64,
-    },
-    DeniedWithoutRequest {
-        seq: u64,
-        at: f64,
-    },
-    EndedWithoutStart {
-        seq: u64,
-        at: f64,
-    },
+pub struct Flag {
+    pub seq: u64,
+    pub at: f64,
+    pub kind: FlagKind,
+}
+
+/// Declares [`FlagKind`] and its fieldless twin [`FlagCode`] from one list, so a kind
+/// cannot exist without its own code, and [`FlagCode::ALL`] cannot miss one.
+macro_rules! flag_kinds {
+    ($(
+        $(#[$doc:meta])*
+        $name:ident $({ $($field:ident: $ty:ty),* $(,)? })? => $code:literal,
+    )*) => {
+        /// What a [`Flag`] found, with what its message needs to point back to.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum FlagKind {
+            $($(#[$doc])* $name $({ $($field: $ty),* })?,)*
+        }
+
+        /// A [`FlagKind`] without its data: what the UI and filters match on.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum FlagCode {
+            $($name,)*
+        }
+
+        impl FlagCode {
+            /// Every code, in declaration order.
+            pub const ALL: &'static [FlagCode] = &[$(FlagCode::$name,)*];
+
+            /// Stable identifier, used in the export file and in filters. Never reworded.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(FlagCode::$name => $code,)*
+                }
+            }
+        }
+
+        impl FlagKind {
+            pub fn code(&self) -> FlagCode {
+                match self {
+                    $(FlagKind::$name { .. } => FlagCode::$name,)*
+                }
+            }
+        }
+    };
+}
+
+flag_kinds! {
+    AcceptedWithoutRequest => "accepted-without-request",
+    DeniedWithoutRequest => "denied-without-request",
+    EndedWithoutStart => "ended-without-start",
     /// `kind` is the later, contradicting answer; `earlier` the first one.
-    AcceptedAndDenied {
-        seq: u64,
-        at: f64,
-        kind: EventKind,
-        earlier: Mark,
-    },
-    AcceptedTwice {
-        seq: u64,
-        at: f64,
-        tab: i64,
-        earlier: Mark,
-    },
-    RequestedAfterAnswer {
-        seq: u64,
-        at: f64,
-        tab: i64,
-        earlier: Mark,
-    },
-    EventAfterEnd {
-        seq: u64,
-        at: f64,
-        kind: EventKind,
-        earlier: Mark,
-    },
-    TwoTerminalEvents {
-        seq: u64,
-        at: f64,
-        kind: EventKind,
-        tab: i64,
-        earlier: Mark,
-    },
-    /// Still requested at `now`; `seq` is the request.
-    Unanswered {
-        seq: u64,
-        at: f64,
-        waited_ms: f64,
-        threshold_ms: f64,
-    },
+    AcceptedAndDenied { kind: EventKind, earlier: Mark } => "accepted-and-denied",
+    AcceptedTwice { tab: i64, earlier: Mark } => "accepted-twice",
+    RequestedAfterAnswer { tab: i64, earlier: Mark } => "requested-after-answer",
+    EventAfterEnd { kind: EventKind, earlier: Mark } => "event-after-end",
+    TwoTerminalEvents { kind: EventKind, tab: i64, earlier: Mark } => "two-terminal-events",
+    /// Still requested at `now`; the flag's `seq` is the request.
+    Unanswered { waited_ms: f64, threshold_ms: f64 } => "unanswered",
     /// Accepted or denied in a tab that never got this call's `callRequested`.
-    AnsweredInOtherTab {
-        seq: u64,
-        at: f64,
-        kind: EventKind,
-        tab: i64,
-        requested_tabs: Vec<i64>,
-    },
+    AnsweredInOtherTab { kind: EventKind, tab: i64, requested_tabs: Vec<i64> }
+        => "answered-in-other-tab",
     /// A tab of a call that never ended was closed.
-    TabClosedBeforeEnd {
-        seq: u64,
-        at: f64,
-        tab: i64,
-    },
-    TakenWithoutRequest {
-        seq: u64,
-        at: f64,
-        tab: i64,
-    },
-    CancelledWithoutRequest {
-        seq: u64,
-        at: f64,
-        kind: EventKind,
-        tab: i64,
-    },
-    CancelledAfterTaken {
-        seq: u64,
-        at: f64,
-        kind: EventKind,
-        earlier: Mark,
-    },
-    TakenAfterCancel {
-        seq: u64,
-        at: f64,
-        earlier: Mark,
-    },
-    InboundClosedTwice {
-        seq: u64,
-        at: f64,
-        kind: EventKind,
-        earlier: Mark,
-    },
-    InboundRequestedAgain {
-        seq: u64,
-        at: f64,
-        earlier: Mark,
-    },
-    /// Still open at `now`; `seq` is the `supportRequested`.
-    InboundUnanswered {
-        seq: u64,
-        at: f64,
-        waited_ms: f64,
-        threshold_ms: f64,
-    },
+    TabClosedBeforeEnd { tab: i64 } => "tab-closed-before-end",
+    TakenWithoutRequest { tab: i64 } => "taken-without-request",
+    CancelledWithoutRequest { kind: EventKind, tab: i64 } => "cancelled-without-request",
+    CancelledAfterTaken { kind: EventKind, earlier: Mark } => "cancelled-after-taken",
+    TakenAfterCancel { earlier: Mark } => "taken-after-cancel",
+    InboundClosedTwice { kind: EventKind, earlier: Mark } => "inbound-closed-twice",
+    InboundRequestedAgain { earlier: Mark } => "inbound-requested-again",
+    /// Still open at `now`; the flag's `seq` is the `supportRequested`.
+    InboundUnanswered { waited_ms: f64, threshold_ms: f64 } => "inbound-unanswered",
+}
+
+impl std::fmt::Display for FlagCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl Flag {
-    /// Every code [`Flag::code`] can return, for filters and documentation.
-    pub const CODES: [&'static str; 18] = [
-        "accepted-without-request",
-        "denied-without-request",
-        "ended-without-start",
-        "accepted-and-denied",
-        "accepted-twice",
-        "requested-after-answer",
-        "event-after-end",
-        "two-terminal-events",
-        "unanswered",
-        "answered-in-other-tab",
-        "tab-closed-before-end",
-        "taken-without-request",
-        "cancelled-without-request",
-        "cancelled-after-taken",
-        "taken-after-cancel",
-        "inbound-closed-twice",
-        "inbound-requested-again",
-        "inbound-unanswered",
-    ];
-
-    /// Stable identifier, used in the export file and in filters. Never reworded.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Flag::AcceptedWithoutRequest { .. } => "accepted-without-request",
-            Flag::DeniedWithoutRequest { .. } => "denied-without-request",
-            Flag::EndedWithoutStart { .. } => "ended-without-start",
-            Flag::AcceptedAndDenied { .. } => "accepted-and-denied",
-            Flag::AcceptedTwice { .. } => "accepted-twice",
-            Flag::RequestedAfterAnswer { .. } => "requested-after-answer",
-            Flag::EventAfterEnd { .. } => "event-after-end",
-            Flag::TwoTerminalEvents { .. } => "two-terminal-events",
-            Flag::Unanswered { .. } => "unanswered",
-            Flag::AnsweredInOtherTab { .. } => "answered-in-other-tab",
-            Flag::TabClosedBeforeEnd { .. } => "tab-closed-before-end",
-            Flag::TakenWithoutRequest { .. } => "taken-without-request",
-            Flag::CancelledWithoutRequest { .. } => "cancelled-without-request",
-            Flag::CancelledAfterTaken { .. } => "cancelled-after-taken",
-            Flag::TakenAfterCancel { .. } => "taken-after-cancel",
-            Flag::InboundClosedTwice { .. } => "inbound-closed-twice",
-            Flag::InboundRequestedAgain { .. } => "inbound-requested-again",
-            Flag::InboundUnanswered { .. } => "inbound-unanswered",
-        }
-    }
-
-    /// The offending event's (or tab note's) seq.
-    pub fn seq(&self) -> u64 {
-        self.seq_at().0
-    }
-
-    /// Milliseconds after the group's first event.
-    pub fn at(&self) -> f64 {
-        self.seq_at().1
-    }
-
-    fn seq_at(&self) -> (u64, f64) {
-        match self {
-            Flag::AcceptedWithoutRequest { seq, at }
-            | Flag::DeniedWithoutRequest { seq, at }
-            | Flag::EndedWithoutStart { seq, at }
-            | Flag::AcceptedAndDenied { seq, at, .. }
-            | Flag::AcceptedTwice { seq, at, .. }
-            | Flag::RequestedAfterAnswer { seq, at, .. }
-            | Flag::EventAfterEnd { seq, at, .. }
-            | Flag::TwoTerminalEvents { seq, at, .. }
-            | Flag::Unanswered { seq, at, .. }
-            | Flag::AnsweredInOtherTab { seq, at, .. }
-            | Flag::TabClosedBeforeEnd { seq, at, .. }
-            | Flag::TakenWithoutRequest { seq, at, .. }
-            | Flag::CancelledWithoutRequest { seq, at, .. }
-            | Flag::CancelledAfterTaken { seq, at, .. }
-            | Flag::TakenAfterCancel { seq, at, .. }
-            | Flag::InboundClosedTwice { seq, at, .. }
-            | Flag::InboundRequestedAgain { seq, at, .. }
-            | Flag::InboundUnanswered { seq, at, .. } => (*seq, *at),
-        }
+    pub fn code(&self) -> FlagCode {
+        self.kind.code()
     }
 
     /// One sentence in plain words, for the popup and for tickets.
     pub fn message(&self) -> String {
-        match self {
-            Flag::AcceptedWithoutRequest { at, .. } => format!(
-                "Accepted at {} but no callRequested was captured for this call",
-                format_rel(*at)
+        let at = format_rel(self.at);
+        match &self.kind {
+            FlagKind::AcceptedWithoutRequest => {
+                format!("Accepted at {at} but no callRequested was captured for this call")
+            }
+            FlagKind::DeniedWithoutRequest => {
+                format!("Denied at {at} but no callRequested was captured for this call")
+            }
+            FlagKind::EndedWithoutStart => format!(
+                "Ended at {at} but neither a callRequested, a callAccepted nor a taken inbound \
+                 request was captured for this call"
             ),
-            Flag::DeniedWithoutRequest { at, .. } => format!(
-                "Denied at {} but no callRequested was captured for this call",
-                format_rel(*at)
-            ),
-            Flag::EndedWithoutStart { at, .. } => format!(
-                "Ended at {} but neither a callRequested, a callAccepted nor a taken inbound \
-                 request was captured for this call",
-                format_rel(*at)
-            ),
-            Flag::AcceptedAndDenied {
-                at, kind, earlier, ..
-            } => format!(
-                "{} at {} although the call was already {} ({})",
+            FlagKind::AcceptedAndDenied { kind, earlier } => format!(
+                "{} at {at} although the call was already {} ({})",
                 verb(*kind),
-                format_rel(*at),
                 past(earlier.kind),
                 earlier.describe()
             ),
-            Flag::AcceptedTwice {
-                at, tab, earlier, ..
-            } => format!(
-                "Accepted again at {} in tab {tab}; it was first accepted in tab {} ({})",
-                format_rel(*at),
+            FlagKind::AcceptedTwice { tab, earlier } => format!(
+                "Accepted again at {at} in tab {tab}; it was first accepted in tab {} ({})",
                 earlier.tab,
                 earlier.describe()
             ),
-            Flag::RequestedAfterAnswer {
-                at, tab, earlier, ..
-            } => format!(
-                "Requested again at {} in tab {tab} after the customer had already answered \
+            FlagKind::RequestedAfterAnswer { tab, earlier } => format!(
+                "Requested again at {at} in tab {tab} after the customer had already answered \
                  ({} {})",
-                format_rel(*at),
                 earlier.kind.short(),
                 earlier.describe()
             ),
-            Flag::EventAfterEnd {
-                at, kind, earlier, ..
-            } => format!(
-                "{} at {} came after the call ended ({})",
+            FlagKind::EventAfterEnd { kind, earlier } => format!(
+                "{} at {at} came after the call ended ({})",
                 kind.short(),
-                format_rel(*at),
                 earlier.describe()
             ),
-            Flag::TwoTerminalEvents {
-                at,
-                kind,
-                tab,
-                earlier,
-                ..
-            } => format!(
-                "{} at {} in tab {tab} although the call was already over ({} {} in tab {})",
+            FlagKind::TwoTerminalEvents { kind, tab, earlier } => format!(
+                "{} at {at} in tab {tab} although the call was already over ({} {} in tab {})",
                 verb(*kind),
-                format_rel(*at),
                 earlier.kind.short(),
                 earlier.describe(),
                 earlier.tab
             ),
-            Flag::Unanswered {
-                at,
+            FlagKind::Unanswered {
                 waited_ms,
                 threshold_ms,
-                ..
             } => format!(
-                "Requested at {} and still unanswered {} later (threshold {})",
-                format_rel(*at),
+                "Requested at {at} and still unanswered {} later (threshold {})",
                 format_secs(*waited_ms),
                 format_secs(*threshold_ms)
             ),
-            Flag::AnsweredInOtherTab {
-                at,
+            FlagKind::AnsweredInOtherTab {
                 kind,
                 tab,
                 requested_tabs,
-                ..
             } => format!(
-                "{} at {} in tab {tab}, which never received the callRequested (requested in \
+                "{} at {at} in tab {tab}, which never received the callRequested (requested in \
                  {} {})",
                 verb(*kind),
-                format_rel(*at),
                 if requested_tabs.len() == 1 {
                     "tab"
                 } else {
@@ -617,56 +487,42 @@ impl Flag {
                 },
                 join_ids(requested_tabs)
             ),
-            Flag::TabClosedBeforeEnd { at, tab, .. } => format!(
-                "Tab {tab} was closed at {} and no callEnded was captured for this call",
-                format_rel(*at)
+            FlagKind::TabClosedBeforeEnd { tab } => {
+                format!("Tab {tab} was closed at {at} and no callEnded was captured for this call")
+            }
+            FlagKind::TakenWithoutRequest { tab } => format!(
+                "Taken by an agent at {at} in tab {tab} but no supportRequested was captured in \
+                 that tab"
             ),
-            Flag::TakenWithoutRequest { at, tab, .. } => format!(
-                "Taken by an agent at {} in tab {tab} but no supportRequested was captured in \
-                 that tab",
-                format_rel(*at)
+            FlagKind::CancelledWithoutRequest { kind, tab } => format!(
+                "{} at {at} in tab {tab} but no supportRequested was captured in that tab",
+                verb(*kind)
             ),
-            Flag::CancelledWithoutRequest { at, kind, tab, .. } => format!(
-                "{} at {} in tab {tab} but no supportRequested was captured in that tab",
+            FlagKind::CancelledAfterTaken { kind, earlier } => format!(
+                "{} at {at} after the request was already taken ({})",
                 verb(*kind),
-                format_rel(*at)
-            ),
-            Flag::CancelledAfterTaken {
-                at, kind, earlier, ..
-            } => format!(
-                "{} at {} after the request was already taken ({})",
-                verb(*kind),
-                format_rel(*at),
                 earlier.describe()
             ),
-            Flag::TakenAfterCancel { at, earlier, .. } => format!(
-                "Taken by an agent at {} after the request was already {} ({})",
-                format_rel(*at),
+            FlagKind::TakenAfterCancel { earlier } => format!(
+                "Taken by an agent at {at} after the request was already {} ({})",
                 past(earlier.kind),
                 earlier.describe()
             ),
-            Flag::InboundClosedTwice {
-                at, kind, earlier, ..
-            } => format!(
-                "{} at {} although the request was already {} ({})",
+            FlagKind::InboundClosedTwice { kind, earlier } => format!(
+                "{} at {at} although the request was already {} ({})",
                 verb(*kind),
-                format_rel(*at),
                 past(earlier.kind),
                 earlier.describe()
             ),
-            Flag::InboundRequestedAgain { at, earlier, .. } => format!(
-                "Support requested again at {} while the earlier request ({}) was still open",
-                format_rel(*at),
+            FlagKind::InboundRequestedAgain { earlier } => format!(
+                "Support requested again at {at} while the earlier request ({}) was still open",
                 earlier.describe()
             ),
-            Flag::InboundUnanswered {
-                at,
+            FlagKind::InboundUnanswered {
                 waited_ms,
                 threshold_ms,
-                ..
             } => format!(
-                "Support requested at {} and still open {} later (threshold {})",
-                format_rel(*at),
+                "Support requested at {at} and still open {} later (threshold {})",
                 format_secs(*waited_ms),
                 format_secs(*threshold_ms)
             ),
@@ -808,46 +664,41 @@ impl CallMachine {
     }
 
     fn flag(&self, anomaly: CallAnomaly, mark: Mark, tab: i64) -> Flag {
-        let (seq, at, kind) = (mark.seq, mark.at, mark.kind);
+        let kind = mark.kind;
         // The earlier marks always exist when these anomalies fire (the state could only
         // be reached through them); falling back to the event itself keeps this total.
         let answer = self.answer.unwrap_or(mark);
         let terminal = self.terminal.unwrap_or(mark);
-        match anomaly {
-            CallAnomaly::AcceptedWithoutRequest => Flag::AcceptedWithoutRequest { seq, at },
-            CallAnomaly::DeniedWithoutRequest => Flag::DeniedWithoutRequest { seq, at },
-            CallAnomaly::EndedWithoutStart => Flag::EndedWithoutStart { seq, at },
-            CallAnomaly::AcceptedAndDenied => Flag::AcceptedAndDenied {
-                seq,
-                at,
+        let what = match anomaly {
+            CallAnomaly::AcceptedWithoutRequest => FlagKind::AcceptedWithoutRequest,
+            CallAnomaly::DeniedWithoutRequest => FlagKind::DeniedWithoutRequest,
+            CallAnomaly::EndedWithoutStart => FlagKind::EndedWithoutStart,
+            CallAnomaly::AcceptedAndDenied => FlagKind::AcceptedAndDenied {
                 kind,
                 earlier: answer,
             },
-            CallAnomaly::AcceptedTwice => Flag::AcceptedTwice {
-                seq,
-                at,
+            CallAnomaly::AcceptedTwice => FlagKind::AcceptedTwice {
                 tab,
                 earlier: self.first_accept.unwrap_or(answer),
             },
-            CallAnomaly::RequestedAfterAnswer => Flag::RequestedAfterAnswer {
-                seq,
-                at,
+            CallAnomaly::RequestedAfterAnswer => FlagKind::RequestedAfterAnswer {
                 tab,
                 earlier: answer,
             },
-            CallAnomaly::EventAfterEnd => Flag::EventAfterEnd {
-                seq,
-                at,
+            CallAnomaly::EventAfterEnd => FlagKind::EventAfterEnd {
                 kind,
                 earlier: terminal,
             },
-            CallAnomaly::TwoTerminalEvents => Flag::TwoTerminalEvents {
-                seq,
-                at,
+            CallAnomaly::TwoTerminalEvents => FlagKind::TwoTerminalEvents {
                 kind,
                 tab,
                 earlier: terminal,
             },
+        };
+        Flag {
+            seq: mark.seq,
+            at: mark.at,
+            kind: what,
         }
     }
 
@@ -869,7 +720,7 @@ impl CallMachine {
         self.terminal
     }
 
-    /// The flags found while feeding, plus [`Flag::Unanswered`] when the call is still
+    /// The flags found while feeding, plus [`FlagKind::Unanswered`] when the call is still
     /// requested `now`. `start` is the absolute time of the call's first event.
     pub fn finish(
         mut self,
@@ -880,11 +731,13 @@ impl CallMachine {
         if let (CallState::Requested, Some(since)) = (self.state, self.requested_since) {
             let waited = now - (start + since.at);
             if waited > thresholds.unanswered_ms {
-                self.flags.push(Flag::Unanswered {
+                self.flags.push(Flag {
                     seq: since.seq,
                     at: since.at,
-                    waited_ms: waited,
-                    threshold_ms: thresholds.unanswered_ms,
+                    kind: FlagKind::Unanswered {
+                        waited_ms: waited,
+                        threshold_ms: thresholds.unanswered_ms,
+                    },
                 });
             }
         }
@@ -933,36 +786,31 @@ impl InboundMachine {
             InboundStep::Next(to, anomaly) => (to, anomaly),
         };
         if let Some(anomaly) = anomaly {
-            let (seq, kind, tab) = (mark.seq, mark.kind, event.tab_id);
+            let (kind, tab) = (mark.kind, event.tab_id);
             let request = self.request.unwrap_or(mark);
             let close = self.close.unwrap_or(mark);
-            self.flags.push(match anomaly {
-                InboundAnomaly::TakenWithoutRequest => Flag::TakenWithoutRequest { seq, at, tab },
+            let what = match anomaly {
+                InboundAnomaly::TakenWithoutRequest => FlagKind::TakenWithoutRequest { tab },
                 InboundAnomaly::CancelledWithoutRequest => {
-                    Flag::CancelledWithoutRequest { seq, at, kind, tab }
+                    FlagKind::CancelledWithoutRequest { kind, tab }
                 }
-                InboundAnomaly::CancelledAfterTaken => Flag::CancelledAfterTaken {
-                    seq,
-                    at,
+                InboundAnomaly::CancelledAfterTaken => FlagKind::CancelledAfterTaken {
                     kind,
                     earlier: close,
                 },
-                InboundAnomaly::TakenAfterCancel => Flag::TakenAfterCancel {
-                    seq,
-                    at,
-                    earlier: close,
-                },
-                InboundAnomaly::ClosedTwice => Flag::InboundClosedTwice {
-                    seq,
-                    at,
+                InboundAnomaly::TakenAfterCancel => FlagKind::TakenAfterCancel { earlier: close },
+                InboundAnomaly::ClosedTwice => FlagKind::InboundClosedTwice {
                     kind,
                     earlier: close,
                 },
-                InboundAnomaly::RequestedAgain => Flag::InboundRequestedAgain {
-                    seq,
-                    at,
-                    earlier: request,
-                },
+                InboundAnomaly::RequestedAgain => {
+                    FlagKind::InboundRequestedAgain { earlier: request }
+                }
+            };
+            self.flags.push(Flag {
+                seq: mark.seq,
+                at,
+                kind: what,
             });
         }
         if event.kind == EventKind::SupportRequested && self.request.is_none() {
@@ -983,7 +831,7 @@ impl InboundMachine {
         self.close
     }
 
-    /// The flags found, plus [`Flag::InboundUnanswered`] when the request is still open
+    /// The flags found, plus [`FlagKind::InboundUnanswered`] when the request is still open
     /// `now`. `start` is the absolute time of the request's first event.
     pub fn finish(
         mut self,
@@ -994,11 +842,13 @@ impl InboundMachine {
         if let (InboundState::Requested, Some(request)) = (self.state, self.request) {
             let waited = now - (start + request.at);
             if waited > thresholds.unanswered_ms {
-                self.flags.push(Flag::InboundUnanswered {
+                self.flags.push(Flag {
                     seq: request.seq,
                     at: request.at,
-                    waited_ms: waited,
-                    threshold_ms: thresholds.unanswered_ms,
+                    kind: FlagKind::InboundUnanswered {
+                        waited_ms: waited,
+                        threshold_ms: thresholds.unanswered_ms,
+                    },
                 });
             }
         }
@@ -1160,118 +1010,69 @@ mod tests {
         assert_eq!(format_secs(75_000.0), "75.00 s");
     }
 
-    #[test]
-    fn every_flag_has_a_distinct_code() {
-        let m = Mark {
+    /// A flag of each code. The match has no wildcard, so a new code does not compile
+    /// until it has an example here too.
+    fn example(code: FlagCode) -> FlagKind {
+        let earlier = Mark {
             seq: 1,
             at: 0.0,
             kind: EventKind::CallAccepted,
             tab: 1,
         };
-        let k = EventKind::CallDenied;
-        let flags = [
-            Flag::AcceptedWithoutRequest { seq: 2, at: 0.0 },
-            Flag::DeniedWithoutRequest { seq: 2, at: 0.0 },
-            Flag::EndedWithoutStart { seq: 2, at: 0.0 },
-            Flag::AcceptedAndDenied {
-                seq: 2,
-                at: 0.0,
-                kind: k,
-                earlier: m,
-            },
-            Flag::AcceptedTwice {
-                seq: 2,
-                at: 0.0,
+        let kind = EventKind::CallDenied;
+        match code {
+            FlagCode::AcceptedWithoutRequest => FlagKind::AcceptedWithoutRequest,
+            FlagCode::DeniedWithoutRequest => FlagKind::DeniedWithoutRequest,
+            FlagCode::EndedWithoutStart => FlagKind::EndedWithoutStart,
+            FlagCode::AcceptedAndDenied => FlagKind::AcceptedAndDenied { kind, earlier },
+            FlagCode::AcceptedTwice => FlagKind::AcceptedTwice { tab: 1, earlier },
+            FlagCode::RequestedAfterAnswer => FlagKind::RequestedAfterAnswer { tab: 1, earlier },
+            FlagCode::EventAfterEnd => FlagKind::EventAfterEnd { kind, earlier },
+            FlagCode::TwoTerminalEvents => FlagKind::TwoTerminalEvents {
+                kind,
                 tab: 1,
-                earlier: m,
+                earlier,
             },
-            Flag::RequestedAfterAnswer {
-                seq: 2,
-                at: 0.0,
-                tab: 1,
-                earlier: m,
-            },
-            Flag::EventAfterEnd {
-                seq: 2,
-                at: 0.0,
-                kind: k,
-                earlier: m,
-            },
-            Flag::TwoTerminalEvents {
-                seq: 2,
-                at: 0.0,
-                kind: k,
-                tab: 1,
-                earlier: m,
-            },
-            Flag::Unanswered {
-                seq: 2,
-                at: 0.0,
+            FlagCode::Unanswered => FlagKind::Unanswered {
                 waited_ms: 1.0,
                 threshold_ms: 1.0,
             },
-            Flag::AnsweredInOtherTab {
-                seq: 2,
-                at: 0.0,
-                kind: k,
+            FlagCode::AnsweredInOtherTab => FlagKind::AnsweredInOtherTab {
+                kind,
                 tab: 1,
                 requested_tabs: vec![2],
             },
-            Flag::TabClosedBeforeEnd {
-                seq: 2,
-                at: 0.0,
-                tab: 1,
-            },
-            Flag::TakenWithoutRequest {
-                seq: 2,
-                at: 0.0,
-                tab: 1,
-            },
-            Flag::CancelledWithoutRequest {
-                seq: 2,
-                at: 0.0,
-                kind: k,
-                tab: 1,
-            },
-            Flag::CancelledAfterTaken {
-                seq: 2,
-                at: 0.0,
-                kind: k,
-                earlier: m,
-            },
-            Flag::TakenAfterCancel {
-                seq: 2,
-                at: 0.0,
-                earlier: m,
-            },
-            Flag::InboundClosedTwice {
-                seq: 2,
-                at: 0.0,
-                kind: k,
-                earlier: m,
-            },
-            Flag::InboundRequestedAgain {
-                seq: 2,
-                at: 0.0,
-                earlier: m,
-            },
-            Flag::InboundUnanswered {
-                seq: 2,
-                at: 0.0,
+            FlagCode::TabClosedBeforeEnd => FlagKind::TabClosedBeforeEnd { tab: 1 },
+            FlagCode::TakenWithoutRequest => FlagKind::TakenWithoutRequest { tab: 1 },
+            FlagCode::CancelledWithoutRequest => FlagKind::CancelledWithoutRequest { kind, tab: 1 },
+            FlagCode::CancelledAfterTaken => FlagKind::CancelledAfterTaken { kind, earlier },
+            FlagCode::TakenAfterCancel => FlagKind::TakenAfterCancel { earlier },
+            FlagCode::InboundClosedTwice => FlagKind::InboundClosedTwice { kind, earlier },
+            FlagCode::InboundRequestedAgain => FlagKind::InboundRequestedAgain { earlier },
+            FlagCode::InboundUnanswered => FlagKind::InboundUnanswered {
                 waited_ms: 1.0,
                 threshold_ms: 1.0,
             },
-        ];
-        let mut codes: Vec<&str> = flags.iter().map(Flag::code).collect();
+        }
+    }
+
+    /// `FlagKind` and `FlagCode` come from one list (`flag_kinds!`), so every kind has its
+    /// own code and `FlagCode::ALL` holds them all; this checks that the strings differ and
+    /// that every kind says something.
+    #[test]
+    fn every_flag_has_a_distinct_code() {
+        let mut codes: Vec<&str> = FlagCode::ALL.iter().map(|c| c.as_str()).collect();
         codes.sort_unstable();
         codes.dedup();
-        assert_eq!(codes.len(), flags.len());
-        let mut listed = Flag::CODES.to_vec();
-        listed.sort_unstable();
-        assert_eq!(codes, listed);
-        for flag in &flags {
-            assert_eq!(flag.seq(), 2);
-            assert!(!flag.message().is_empty());
+        assert_eq!(codes.len(), FlagCode::ALL.len());
+        for &code in FlagCode::ALL {
+            let flag = Flag {
+                seq: 2,
+                at: 0.0,
+                kind: example(code),
+            };
+            assert_eq!(flag.code(), code);
+            assert!(!flag.message().is_empty(), "{code}");
         }
     }
 }

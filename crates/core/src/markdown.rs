@@ -104,7 +104,7 @@ fn render(timeline: &Timeline, call: &Call) -> String {
                 out,
                 "- `{}` (#{}): {}",
                 flag.code(),
-                flag.seq(),
+                flag.seq,
                 escape(&flag.message())
             );
         }
@@ -236,7 +236,7 @@ pub fn call_text(timeline: &Timeline, call_id: &str) -> Option<String> {
     if !call.flags.is_empty() {
         let _ = writeln!(out, "\nProblems:");
         for flag in &call.flags {
-            let _ = writeln!(out, "- {} (#{})", plain(&flag.message()), flag.seq());
+            let _ = writeln!(out, "- {} (#{})", plain(&flag.message()), flag.seq);
         }
     }
     Some(out)

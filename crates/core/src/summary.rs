@@ -80,9 +80,9 @@ pub struct InboundSummary {
 impl From<&Flag> for FlagSummary {
     fn from(flag: &Flag) -> Self {
         FlagSummary {
-            code: flag.code().to_string(),
+            code: flag.code().as_str().to_string(),
             message: flag.message(),
-            seq: flag.seq(),
+            seq: flag.seq,
         }
     }
 }

@@ -9,7 +9,8 @@
 
 use crate::event::EventKind;
 use crate::lifecycle::{
-    format_rel, format_secs, CallMachine, CallState, Flag, InboundMachine, InboundState, Thresholds,
+    format_rel, format_secs, CallMachine, CallState, Flag, FlagKind, InboundMachine, InboundState,
+    Thresholds,
 };
 use crate::record::{EventRecord, TabNote, TabNoteKind};
 use serde::{Deserialize, Serialize};
@@ -523,12 +524,14 @@ fn build_call<'a>(
             if matches!(e.kind, EventKind::CallAccepted | EventKind::CallDenied)
                 && requested_tabs.binary_search(&e.tab_id).is_err()
             {
-                flags.push(Flag::AnsweredInOtherTab {
+                flags.push(Flag {
                     seq: e.seq,
                     at: e.captured_at - start,
-                    kind: e.kind,
-                    tab: e.tab_id,
-                    requested_tabs: requested_tabs.clone(),
+                    kind: FlagKind::AnsweredInOtherTab {
+                        kind: e.kind,
+                        tab: e.tab_id,
+                        requested_tabs: requested_tabs.clone(),
+                    },
                 });
             }
         }
@@ -559,10 +562,10 @@ fn build_call<'a>(
             CallState::Taken | CallState::Requested | CallState::Accepted
         ) {
             if let Some(closed) = list[from..].iter().find(|n| n.kind == TabNoteKind::Closed) {
-                flags.push(Flag::TabClosedBeforeEnd {
+                flags.push(Flag {
                     seq: closed.seq,
                     at: closed.at - start,
-                    tab: *tab,
+                    kind: FlagKind::TabClosedBeforeEnd { tab: *tab },
                 });
                 notes.push(closed);
             }
@@ -570,7 +573,7 @@ fn build_call<'a>(
     }
     notes.sort_by(|a, b| a.at.total_cmp(&b.at).then(a.seq.cmp(&b.seq)));
     notes.dedup_by_key(|n| n.seq);
-    flags.sort_by(|a, b| a.at().total_cmp(&b.at()).then(a.seq().cmp(&b.seq())));
+    flags.sort_by(|a, b| a.at.total_cmp(&b.at).then(a.seq.cmp(&b.seq)));
 
     let mut linked_inbound: Vec<u64> = linked.into_iter().map(|(id, _)| id).collect();
     linked_inbound.sort_unstable();
@@ -835,13 +838,7 @@ fn event_line(e: &EventRecord, with_call: bool) -> String {
 
 fn dump_flags(out: &mut String, flags: &[Flag]) {
     for flag in flags {
-        let _ = writeln!(
-            out,
-            "  ! {} #{}: {}",
-            flag.code(),
-            flag.seq(),
-            flag.message()
-        );
+        let _ = writeln!(out, "  ! {} #{}: {}", flag.code(), flag.seq, flag.message());
     }
 }
 

@@ -435,7 +435,7 @@ impl CallView {
 
     /// Flags pointing at event (or note) `seq`.
     pub fn flags_at(&self, seq: u64) -> impl Iterator<Item = &Flag> {
-        self.flags.iter().filter(move |f| f.seq() == seq)
+        self.flags.iter().filter(move |f| f.seq == seq)
     }
 }
 

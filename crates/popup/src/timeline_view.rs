@@ -364,11 +364,11 @@ fn flags_box(parent: &Element, app: &App, flags: &[Flag], what: &str) {
     let ul = add(&section, el("ul", ""));
     for flag in flags {
         let li = add(&ul, text("li", "", &flag.message()));
-        attr(&li, "data-flag", flag.code());
+        attr(&li, "data-flag", flag.code().as_str());
         attr(
             &li,
             "title",
-            &format!("{} (event #{})", flag.code(), flag.seq()),
+            &format!("{} (event #{})", flag.code(), flag.seq),
         );
     }
 }
@@ -600,7 +600,7 @@ fn inbound_detail(parent: &Element, app: &App, req: &InboundView) {
         add(&line, text("span", "kind mono", e.kind.short()));
         add(&line, text("span", "seq", &format!("#{}", e.seq)));
         event_where(&li, e);
-        for flag in req.flags.iter().filter(|f| f.seq() == e.seq) {
+        for flag in req.flags.iter().filter(|f| f.seq == e.seq) {
             li.class_list().add_1("flagged").ok();
             add(
                 &li,

@@ -1117,6 +1117,7 @@ fn focus_first_step() {
 /// "Unanswered" depends on time passing, not only on new events: while a live request is
 /// open, re-judge now and then so its flag appears without a storage change.
 fn rejudge_timer(app: &Shared) -> dom::Interval {
+    use fvi_core::lifecycle::FlagCode;
     let app = app.clone();
     dom::Interval::new(REJUDGE_MS, move || {
         let open = {
@@ -1125,10 +1126,13 @@ fn rejudge_timer(app: &Shared) -> dom::Interval {
                 && !a.loading
                 && (a.model.calls.iter().any(|c| {
                     c.state == fvi_core::lifecycle::CallState::Requested
-                        && !c.flags.iter().any(|f| f.code() == "unanswered")
+                        && !c.flags.iter().any(|f| f.code() == FlagCode::Unanswered)
                 }) || a.model.inbound.iter().any(|r| {
                     r.state == fvi_core::lifecycle::InboundState::Requested
-                        && !r.flags.iter().any(|f| f.code() == "inbound-unanswered")
+                        && !r
+                            .flags
+                            .iter()
+                            .any(|f| f.code() == FlagCode::InboundUnanswered)
                 }))
         };
         if open && !dom::document().hidden() {
