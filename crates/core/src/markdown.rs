@@ -1,113 +1,158 @@
-//! Ticket-ready Markdown for one call: a one-line verdict, a header (state, tabs, times), a
-//! table of its steps and its flags; and the same call as plain text. Every string that came from a page (callId, URLs) is escaped, so a
-//! hostile value cannot break out of its table cell or inject markup.
+//! Ticket-ready copies of one call (issue 12): "Copy as Markdown" and "Copy as text".
+//! Both start with the one-line verdict ("Accepted after 4.0 s in T2 (Acme CRM –
+//! Customers), ended after 13.0 s; no problems found"), then the call's start, its steps as
+//! a list, its problems, its tabs (label, browser id, page) and the inbound requests it
+//! answered. Both come from one document, so they say the same; the Markdown escapes page
+//! text only where CommonMark would read it as markup ([`escape`]), so it reads well as
+//! plain text too.
 
-use crate::lifecycle::{format_rel, format_secs, CallState};
-pub use crate::time::{format_duration, format_utc, readable_duration};
-use crate::timeline::{Call, StepBody, Timeline};
-use crate::{EventKind, EventRecord, TabNoteKind};
 use std::fmt::Write as _;
 
-/// Longest page-provided string put in a cell; the rest is cut with `…` so one huge URL
-/// cannot make the ticket unreadable.
-const MAX_CELL_CHARS: usize = 300;
+use crate::lifecycle::CallState;
+use crate::tabs::{request_number, TabLabels, TITLE_CHARS};
+pub use crate::time::{format_duration, format_utc, readable_duration, readable_rel, Zone};
+use crate::timeline::{Call, StepBody, Timeline};
+use crate::{EventKind, TabNoteKind};
 
-/// The Markdown timeline of `call_id`, or `None` when the timeline has no such call.
-pub fn call_markdown(timeline: &Timeline, call_id: &str) -> Option<String> {
-    timeline.call(call_id).map(|call| render(timeline, call))
+/// Longest page-provided string put in a copy; the rest is cut with `…`. Copies carry full
+/// URLs and callIds (the screen shortens them), but one multi-megabyte value must not make
+/// the ticket unusable.
+const MAX_PAGE_CHARS: usize = 2_000;
+
+/// What a copy needs besides the timeline: the log's tab labels (built once per log, so
+/// "T2" means the same tab in every copy of it) and the reader's time zone.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub labels: &'a TabLabels,
+    pub zone: Zone,
 }
 
-fn render(timeline: &Timeline, call: &Call) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "### Fullview call {}\n", escape(call.call_id));
-    // Our own words only (no page text), so nothing in it needs escaping.
-    let _ = writeln!(out, "{}\n", verdict(call));
-    let (state, label) = (call.state.as_str(), call.state.label());
-    if state == label {
-        let _ = writeln!(out, "- **State:** {state}");
-    } else {
-        let _ = writeln!(out, "- **State:** {state} ({label})");
-    }
-    let _ = writeln!(
-        out,
-        "- **Tabs:** {} ({})",
-        join(call.tabs.iter().map(i64::to_string)),
-        join(call.sites().iter().map(|s| escape(s)))
-    );
-    let _ = writeln!(out, "- **Started:** {}", format_utc(call.start));
-    if let Some(end) = call.end {
-        let _ = writeln!(out, "- **Ended:** {}", format_utc(end));
-    }
-    if let Some(d) = call.duration_ms {
-        let _ = writeln!(out, "- **Duration:** {}", format_duration(d));
-    }
-    if let Some(d) = call.accept_delay_ms {
-        let _ = writeln!(out, "- **Accept delay:** {}", format_duration(d));
-    }
-    if let Some(d) = call.deny_delay_ms {
-        let _ = writeln!(out, "- **Deny delay:** {}", format_duration(d));
-    }
-    let _ = writeln!(out, "- **Events:** {}", call.events.len());
+/// The Markdown copy of `call_id`, or `None` when the timeline has no such call.
+pub fn call_markdown(timeline: &Timeline, call_id: &str, cx: Context) -> Option<String> {
+    timeline
+        .call(call_id)
+        .map(|call| document(timeline, call, cx).markdown())
+}
 
-    let _ = writeln!(out, "\n| Time | UTC | Event | Tab/frame | URL | Seq |");
-    let _ = writeln!(out, "|---:|---|---|---|---|---|");
-    let start_day = utc_day(call.start);
+/// The same call as plain text, for ticket tools that do not render Markdown.
+pub fn call_text(timeline: &Timeline, call_id: &str, cx: Context) -> Option<String> {
+    timeline
+        .call(call_id)
+        .map(|call| document(timeline, call, cx).text())
+}
+
+/// A piece of a line: our own words, or text that came from a page (escaped in Markdown).
+enum Part {
+    Ours(String),
+    Page(String),
+}
+
+enum Block {
+    Paragraph(Vec<Part>),
+    Heading(&'static str),
+    Item(Vec<Part>),
+}
+
+struct Document(Vec<Block>);
+
+fn ours(s: impl Into<String>) -> Part {
+    Part::Ours(s.into())
+}
+
+fn page(s: &str) -> Part {
+    Part::Page(s.to_string())
+}
+
+fn document(timeline: &Timeline, call: &Call, cx: Context) -> Document {
+    let labels = cx.labels;
+    let mut blocks = vec![Block::Paragraph(vec![page(&verdict(call, labels))])];
+    let mut head = vec![ours("Fullview call "), page(call.call_id)];
+    head.push(ours(format!(
+        " · {}, started {}",
+        call.state.as_str(),
+        cx.zone.date_time_zoned(call.start)
+    )));
+    blocks.push(Block::Paragraph(head));
+
+    blocks.push(Block::Heading("Steps"));
+    // A step names its page when it differs from the last one named for that tab.
+    let mut last_url: Vec<(i64, String)> = Vec::new();
+    let mut url_if_new = |tab: i64, url: &str| -> Option<String> {
+        match last_url.iter_mut().find(|(t, _)| *t == tab) {
+            Some((_, last)) if last == url => None,
+            Some((_, last)) => {
+                *last = url.to_string();
+                Some(url.to_string())
+            }
+            None => {
+                last_url.push((tab, url.to_string()));
+                Some(url.to_string())
+            }
+        }
+    };
     for step in &call.steps {
-        // Time of day is enough inside one day; a call crossing midnight shows the date.
-        let utc = format_utc(step.at);
-        let utc = if utc_day(step.at) == start_day {
-            utc.split_once(' ')
-                .map_or(utc.clone(), |(_, time)| time.to_string())
-        } else {
-            utc
-        };
-        let (label, tabs, urls, seqs) = match &step.body {
-            // Our own words; a navigated note's URL goes in the URL column, escaped.
+        let mut line = vec![ours(readable_rel(step.rel_ms))];
+        match &step.body {
+            // The step's own label would hold the URL; the tab's name comes first instead.
             StepBody::Note(note) => {
-                let (label, url) = match &note.kind {
-                    TabNoteKind::Closed => ("tab closed", String::new()),
-                    TabNoteKind::Navigated { url } => ("tab navigated", cell(url)),
-                };
-                (
-                    label.to_string(),
-                    note.tab_id.to_string(),
-                    url,
-                    format!("#{}", note.seq),
-                )
+                line.push(ours(" "));
+                line.push(page(&labels.short(note.tab_id)));
+                match &note.kind {
+                    TabNoteKind::Closed => line.push(ours(" was closed")),
+                    TabNoteKind::Navigated { url } => {
+                        line.push(ours(" went to "));
+                        line.push(page(url));
+                        url_if_new(note.tab_id, url);
+                    }
+                }
             }
             StepBody::Event(_) | StepBody::FanOut(_) => {
-                let events = step.events();
-                (
-                    step.label(),
-                    join(
-                        events
-                            .iter()
-                            .map(|e| format!("{}/{}", e.tab_id, e.frame_id)),
-                    ),
-                    distinct_urls(events),
-                    join(events.iter().map(|e| format!("#{}", e.seq))),
-                )
+                line.push(ours(format!(" {}", step.label())));
+                for e in step.events() {
+                    line.push(ours(" · "));
+                    line.push(page(&labels.short(e.tab_id)));
+                    if e.frame_id != 0 {
+                        line.push(ours(format!(" (frame {})", e.frame_id)));
+                    }
+                    if let Some(url) = url_if_new(e.tab_id, &e.url) {
+                        line.push(ours(" · "));
+                        line.push(page(&url));
+                    }
+                }
             }
-        };
-        let _ = writeln!(
-            out,
-            "| {} | {utc} | {} | {tabs} | {urls} | {seqs} |",
-            format_rel(step.rel_ms),
-            escape(&label)
-        );
+        }
+        blocks.push(Block::Item(line));
     }
 
     if !call.flags.is_empty() {
-        let _ = writeln!(out, "\n**Flags**\n");
+        blocks.push(Block::Heading("Problems"));
         for flag in &call.flags {
-            let _ = writeln!(
-                out,
-                "- `{}` (#{}): {}",
-                flag.code(),
-                flag.seq,
-                escape(&flag.message())
-            );
+            blocks.push(Block::Item(vec![page(&labels.relabel(&flag.message()))]));
         }
+    }
+
+    blocks.push(Block::Heading("Tabs"));
+    for tab in &call.tabs {
+        let mut line = vec![
+            page(&labels.short(*tab)),
+            ours(format!(": browser tab {tab}")),
+        ];
+        if let Some(label) = labels.get(*tab) {
+            // The whole title, where the label had to shorten it.
+            if let Some(title) = label
+                .title
+                .as_deref()
+                .filter(|t| t.chars().count() > TITLE_CHARS)
+            {
+                line.push(ours(", title "));
+                line.push(page(title));
+            }
+            if let Some(url) = label.url.as_deref() {
+                line.push(ours(", last page "));
+                line.push(page(url));
+            }
+        }
+        blocks.push(Block::Item(line));
     }
 
     let linked: Vec<_> = call
@@ -116,33 +161,87 @@ fn render(timeline: &Timeline, call: &Call) -> String {
         .filter_map(|id| timeline.inbound_request(*id))
         .collect();
     if !linked.is_empty() {
-        let _ = writeln!(out, "\n**Linked inbound requests**\n");
+        blocks.push(Block::Heading("Inbound requests this call answered"));
         for req in linked {
-            let _ = writeln!(
-                out,
-                "- #{} in tab {}: {}, started {} ({} before the call)",
+            let (n, of) = request_number(
+                timeline.inbound.iter().map(|r| (r.tab_id, r.start, r.id)),
                 req.id,
-                req.tab_id,
-                req.state.label(),
-                format_utc(req.start),
-                format_secs(call.start - req.start)
-            );
+            )
+            .unwrap_or((1, 1));
+            blocks.push(Block::Item(vec![
+                ours(format!("request {n} of {of} in ")),
+                page(&labels.short(req.tab_id)),
+                ours(format!(
+                    ": {}, asked {} before the call",
+                    req.state.label(),
+                    readable_duration(call.start - req.start)
+                )),
+            ]));
         }
     }
-    out
+    Document(blocks)
 }
 
-/// The one-line verdict a ticket starts with (issue 12): what happened, in which tab, after
-/// how long, and whether anything looks wrong, e.g. "Accepted after 4.0 s in tab 2, ended
-/// after 13.0 s; no problems found". Durations read in the unit that fits
-/// ([`readable_duration`]). Plain words and tab ids only, no page text, so it reads the
-/// same as Markdown and as plain text.
-pub fn verdict(call: &Call) -> String {
+impl Document {
+    fn markdown(&self) -> String {
+        self.write(true)
+    }
+
+    fn text(&self) -> String {
+        self.write(false)
+    }
+
+    /// Page text escaped for Markdown, or only kept on its line for plain text; headings
+    /// read as "**Steps**" in Markdown and "Steps:" in plain text.
+    fn write(&self, markdown: bool) -> String {
+        let part = |part: &Part| match part {
+            Part::Ours(s) => s.clone(),
+            Part::Page(s) if markdown => escape(&cut(s)),
+            Part::Page(s) => plain(&cut(s)),
+        };
+        let line = |parts: &[Part]| parts.iter().map(&part).collect::<String>();
+        let mut out = String::new();
+        let mut in_list = false;
+        for block in &self.0 {
+            match block {
+                Block::Paragraph(parts) => {
+                    if !out.is_empty() {
+                        out.push('\n');
+                    }
+                    let _ = writeln!(out, "{}", line(parts));
+                    in_list = false;
+                }
+                Block::Heading(title) => {
+                    if markdown {
+                        let _ = writeln!(out, "\n**{title}**\n");
+                    } else {
+                        let _ = writeln!(out, "\n{title}:");
+                    }
+                    in_list = true;
+                }
+                Block::Item(parts) => {
+                    if !in_list {
+                        out.push('\n');
+                        in_list = true;
+                    }
+                    let _ = writeln!(out, "- {}", line(parts));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The one-line verdict a copy starts with (issue 12): what happened, in which tab, after
+/// how long, and whether anything looks wrong, e.g. "Accepted after 4.0 s in T2 (Acme CRM
+/// – Customers), ended after 13.0 s; no problems found". Durations read in the unit that
+/// fits ([`readable_duration`]). It holds page text (a tab's title): escape it for Markdown.
+pub fn verdict(call: &Call, labels: &TabLabels) -> String {
     let tab_of = |kind: EventKind| {
         call.events
             .iter()
             .find(|e| e.kind == kind)
-            .map(|e| format!(" in tab {}", e.tab_id))
+            .map(|e| format!(" in {}", labels.in_words(e.tab_id)))
             .unwrap_or_default()
     };
     let after = |ms: Option<f64>| {
@@ -189,146 +288,83 @@ pub fn verdict(call: &Call) -> String {
     format!("{what}; {problems}")
 }
 
-/// The call as plain text, for ticket tools that do not render Markdown: the verdict, then
-/// one line per step (time after the start, what, tab and frame, URL), then the problems.
-/// Page text is cut but not escaped: plain text has no markup to break out of; control
-/// characters become spaces so a URL cannot forge a line.
-pub fn call_text(timeline: &Timeline, call_id: &str) -> Option<String> {
-    let call = timeline.call(call_id)?;
-    let mut out = String::new();
-    let _ = writeln!(out, "Fullview call {}", plain(call.call_id));
-    let _ = writeln!(out, "{}", verdict(call));
-    let _ = writeln!(out, "Started {}", format_utc(call.start));
-    let _ = writeln!(out, "\nSteps:");
-    for step in &call.steps {
-        let (where_, url) = match &step.body {
-            StepBody::Note(note) => (
-                format!("tab {}", note.tab_id),
-                match &note.kind {
-                    TabNoteKind::Navigated { url } => plain(url),
-                    TabNoteKind::Closed => String::new(),
-                },
-            ),
-            StepBody::Event(_) | StepBody::FanOut(_) => {
-                let events = step.events();
-                (
-                    join(
-                        events
-                            .iter()
-                            .map(|e| format!("tab {}/{}", e.tab_id, e.frame_id)),
-                    ),
-                    events.first().map(|e| plain(&e.url)).unwrap_or_default(),
-                )
-            }
-        };
-        let url = if url.is_empty() {
-            url
-        } else {
-            format!(", {url}")
-        };
-        let _ = writeln!(
-            out,
-            "- +{} {} ({where_}{url})",
-            readable_duration(step.rel_ms),
-            step.label()
-        );
+/// Page text cut to [`MAX_PAGE_CHARS`].
+fn cut(s: &str) -> String {
+    match s.char_indices().nth(MAX_PAGE_CHARS) {
+        Some((at, _)) => format!("{}…", &s[..at]),
+        None => s.to_string(),
     }
-    if !call.flags.is_empty() {
-        let _ = writeln!(out, "\nProblems:");
-        for flag in &call.flags {
-            let _ = writeln!(out, "- {} (#{})", plain(&flag.message()), flag.seq);
-        }
-    }
-    Some(out)
 }
 
-/// Page text for plain text: control characters as spaces, cut to [`MAX_CELL_CHARS`].
+fn is_line_break(c: char) -> bool {
+    c.is_control() || c == '\u{2028}' || c == '\u{2029}'
+}
+
+/// Page text for plain text: control characters and line breaks as spaces, so a URL
+/// cannot forge a line of the copy; nothing else changes.
 fn plain(s: &str) -> String {
-    let mut out: String = s
-        .chars()
-        .take(MAX_CELL_CHARS)
-        .map(|c| {
-            if c.is_control() || c == '\u{2028}' || c == '\u{2029}' {
-                ' '
-            } else {
-                c
-            }
-        })
-        .collect();
-    if s.chars().nth(MAX_CELL_CHARS).is_some() {
-        out.push('…');
-    }
-    out
+    s.chars()
+        .map(|c| if is_line_break(c) { ' ' } else { c })
+        .collect()
 }
 
-fn join(items: impl Iterator<Item = String>) -> String {
-    items.collect::<Vec<_>>().join(", ")
-}
-
-fn distinct_urls(events: &[&EventRecord]) -> String {
-    let mut urls: Vec<&str> = Vec::new();
-    for e in events {
-        if !urls.contains(&e.url.as_str()) {
-            urls.push(&e.url);
-        }
-    }
-    // `<br>` is ours, not the page's: it stacks a fan-out's URLs inside one cell.
-    urls.into_iter().map(cell).collect::<Vec<_>>().join("<br>")
-}
-
-/// A page-provided string for a table cell: escaped and cut to [`MAX_CELL_CHARS`].
-fn cell(s: &str) -> String {
-    if s.chars().count() > MAX_CELL_CHARS {
-        let head: String = s.chars().take(MAX_CELL_CHARS).collect();
-        format!("{}…", escape(&head))
-    } else {
-        escape(s)
-    }
-}
-
-/// Makes untrusted text inert in Markdown: control characters and line breaks become
-/// spaces (a newline would end the table row), and every character that can start markup
-/// or end a cell (`|`, backtick, `*`, `_`, brackets, `<`, `>`, …) gets a backslash.
+/// Makes page text inert in Markdown, escaping only what CommonMark (and GitHub's
+/// strikethrough) would read as markup where our copies put page text, which is never at
+/// the start of a line: control characters and line breaks become spaces (so no text
+/// starts a line, and `#`, `>`, `-`, `1.` stay plain); `` ` ``, `*`, `[`, `]`, `<` and `~`
+/// always get a backslash; `_` only where it can open or close emphasis (not inside a word
+/// such as `plain_id_1`); `\` only before punctuation (where it would escape it); `&` only
+/// where it could start an entity (`&amp;`, `&#38;`). `|`, `!`, `(`, `#` need nothing in a
+/// paragraph or list item.
 pub fn escape(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\\' | '`' | '|' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '~' | '!' | '&' | '$' => {
-                out.push('\\');
-                out.push(c);
+    for (i, &c) in chars.iter().enumerate() {
+        let prev = i.checked_sub(1).map(|p| chars[p]);
+        let next = chars.get(i + 1).copied();
+        let needs = match c {
+            '`' | '*' | '[' | ']' | '<' | '~' => true,
+            '_' => {
+                !prev.is_some_and(char::is_alphanumeric) || !next.is_some_and(char::is_alphanumeric)
             }
-            c if c.is_control() || c == '\u{2028}' || c == '\u{2029}' => out.push(' '),
-            c => out.push(c),
+            '\\' => next.is_none_or(|n| n.is_ascii_punctuation()),
+            '&' => next.is_some_and(|n| n == '#' || n.is_ascii_alphabetic()),
+            _ => false,
+        };
+        if is_line_break(c) {
+            out.push(' ');
+            continue;
         }
+        if needs {
+            out.push('\\');
+        }
+        out.push(c);
     }
     out
-}
-
-fn utc_day(ms: f64) -> i64 {
-    if ms.is_finite() {
-        (ms.floor() as i64).div_euclid(86_400_000)
-    } else {
-        i64::MIN
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// (page text, its Markdown): escaped only where CommonMark would read markup.
     #[test]
-    fn durations_read_as_minutes_and_hours() {
-        assert_eq!(format_duration(1240.0), "1.24 s");
-        assert_eq!(format_duration(95_500.0), "95.50 s (1 min 35 s)");
-        assert_eq!(format_duration(86_468_880.0), "86468.88 s (24 h 1 min 8 s)");
-        assert_eq!(format_duration(f64::NAN), "? s");
-    }
-
-    #[test]
-    fn escape_neutralises_table_and_markup_characters() {
-        assert_eq!(escape("a|b`c\nd"), "a\\|b\\`c d");
-        assert_eq!(escape("<img src=x>"), "\\<img src=x\\>");
-        assert_eq!(escape("[x](javascript:y)"), "\\[x\\](javascript:y)");
-        assert_eq!(escape("plain-id_1"), "plain-id\\_1");
+    fn escape_only_where_commonmark_needs_it() {
+        let cases = [
+            ("Acme CRM – Customers", "Acme CRM – Customers"),
+            ("plain-id_1", "plain-id_1"),
+            ("_x_ and snake_case", "\\_x\\_ and snake_case"),
+            ("a|b`c\nd", "a|b\\`c d"),
+            ("<img src=x>", "\\<img src=x>"),
+            ("[x](javascript:y)", "\\[x\\](javascript:y)"),
+            ("*bold* ~~gone~~", "\\*bold\\* \\~\\~gone\\~\\~"),
+            ("Tom & Jerry &amp; &#38;", "Tom & Jerry \\&amp; \\&#38;"),
+            ("C:\\path\\*", "C:\\path\\\\\\*"),
+            ("# 1. > - !", "# 1. > - !"),
+            ("https://x.example/a_b?q=1", "https://x.example/a_b?q=1"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(escape(input), want, "{input:?}");
+        }
     }
 }

@@ -94,6 +94,66 @@ pub fn readable_duration(ms: f64) -> String {
     format!("{} h {} min", mins / 60, mins % 60)
 }
 
+/// A time after a call's start, for reading: `+850 ms`, `+4.0 s`, `−1.2 s` (before it, as
+/// a linked inbound request can be), in the units of [`readable_duration`].
+pub fn readable_rel(ms: f64) -> String {
+    if ms.is_finite() && ms.round() < 0.0 {
+        readable_duration(ms)
+    } else {
+        format!("+{}", readable_duration(ms.abs()))
+    }
+}
+
+/// The local time zone as an offset from UTC, in minutes east (UTC+01:00 is 60). The core
+/// has no clock and no zone database: the shell reads the offset from its own clock
+/// (`-Date.getTimezoneOffset()` in the browser) and passes it in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Zone {
+    pub offset_min: i32,
+}
+
+impl Zone {
+    pub const UTC: Zone = Zone { offset_min: 0 };
+
+    /// `2026-11-24 08:18:51`: local date and time to the second.
+    pub fn date_time(self, ms: f64) -> String {
+        self.shifted(ms).map_or_else(
+            || "invalid time".to_string(),
+            |utc| utc.get(..19).unwrap_or_default().to_string(),
+        )
+    }
+
+    /// `08:18:51`: local time of day to the second.
+    pub fn time(self, ms: f64) -> String {
+        self.shifted(ms).map_or_else(
+            || "invalid time".to_string(),
+            |utc| utc.get(11..19).unwrap_or_default().to_string(),
+        )
+    }
+
+    /// `UTC+01:00`, `UTC−05:30`, `UTC`.
+    pub fn name(self) -> String {
+        if self.offset_min == 0 {
+            return "UTC".to_string();
+        }
+        let sign = if self.offset_min < 0 { '−' } else { '+' };
+        let abs = self.offset_min.unsigned_abs();
+        format!("UTC{sign}{:02}:{:02}", abs / 60, abs % 60)
+    }
+
+    /// `2026-11-24 08:18:51 (UTC+01:00)`: local for reading, with the zone, so a reader
+    /// elsewhere can place it.
+    pub fn date_time_zoned(self, ms: f64) -> String {
+        format!("{} ({})", self.date_time(ms), self.name())
+    }
+
+    fn shifted(self, ms: f64) -> Option<String> {
+        let local = ms + f64::from(self.offset_min) * 60_000.0;
+        let formatted = format_utc(local);
+        (formatted != "invalid time").then_some(formatted)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,7 @@
 //! take (`detail::call_id_hints`). Each case is (input, expected output).
 
 use fvi_core::detail::{call_id_hints, call_id_of};
-use fvi_core::time::readable_duration;
+use fvi_core::time::{readable_duration, readable_rel, Zone};
 use serde_json::{json, Value};
 
 #[test]
@@ -31,6 +31,57 @@ fn durations_read_in_the_unit_that_fits() {
     for (ms, want) in cases {
         assert_eq!(readable_duration(*ms), *want, "{ms} ms");
     }
+}
+
+/// (ms after the call's start, as read): a step before the start is negative.
+#[test]
+fn relative_times_read_in_the_unit_that_fits() {
+    let cases: &[(f64, &str)] = &[
+        (0.0, "+0 ms"),
+        (-0.3, "+0 ms"),
+        (850.0, "+850 ms"),
+        (4_020.0, "+4.0 s"),
+        (602_000.0, "+10 min 2 s"),
+        (-31_100.0, "−31.1 s"),
+        (f64::NAN, "+unknown duration"),
+    ];
+    for (ms, want) in cases {
+        assert_eq!(readable_rel(*ms), *want, "{ms} ms");
+    }
+}
+
+/// (offset in minutes east of UTC, instant) → (local date and time, zone name): the shell
+/// passes the zone in, the core only adds it.
+#[test]
+fn local_times_shift_by_the_zone_passed_in() {
+    let t = 1_795_504_731_123.0; // 2026-11-24 07:18:51.123Z
+    let cases: &[(i32, f64, &str, &str)] = &[
+        (0, t, "2026-11-24 07:18:51", "UTC"),
+        (60, t, "2026-11-24 08:18:51", "UTC+01:00"),
+        (-330, t, "2026-11-24 01:48:51", "UTC−05:30"),
+        // Across midnight, and a year.
+        (
+            -480,
+            1_798_761_599_000.0,
+            "2026-12-31 15:59:59",
+            "UTC−08:00",
+        ),
+        (840, 1_798_761_599_000.0, "2027-01-01 13:59:59", "UTC+14:00"),
+        (60, f64::NAN, "invalid time", "UTC+01:00"),
+    ];
+    for &(offset_min, ms, date_time, name) in cases {
+        let zone = Zone { offset_min };
+        assert_eq!(
+            (zone.date_time(ms), zone.name()),
+            (date_time.to_string(), name.to_string()),
+            "{offset_min} min at {ms}"
+        );
+    }
+    assert_eq!(Zone { offset_min: 60 }.time(t), "08:18:51");
+    assert_eq!(
+        Zone { offset_min: 60 }.date_time_zoned(t),
+        "2026-11-24 08:18:51 (UTC+01:00)"
+    );
 }
 
 #[test]

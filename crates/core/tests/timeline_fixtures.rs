@@ -11,9 +11,10 @@
 //!   "now": 90000,                                // optional; default: the latest time
 //!   "thresholds": {"unansweredMs": 60000},       // optional
 //!   "filter": {"tab": 2, "kinds": ["fullview:callAccepted"], "text": "abc"},  // optional
-//!   "show": ["markdown:c1", "text:c1", "verdicts", "summary"],  // optional extra output
+//!   "zone": 60,                                  // optional: the reader's UTC offset, minutes
+//!   "show": ["markdown:c1", "text:c1", "verdicts", "summary", "labels"],  // optional extra output
 //!   "log": [                                     // store order: entry i gets seq i+1
-//!     [1000, "callRequested", "c1", 1],          // at, kind, callId|null, tab[, url[, frame]]
+//!     [1000, "callRequested", "c1", 1],          // at, kind, callId|null, tab[, url[, frame[, title]]]
 //!     [2000, "tab-closed", 1],                   // a tab note
 //!     [3000, "tab-navigated", 1, "https://x/"]
 //!   ]
@@ -25,6 +26,8 @@ mod expect;
 use fvi_core::lifecycle::Thresholds;
 use fvi_core::record::Origin;
 use fvi_core::summary::summarize;
+use fvi_core::tabs::TabLabels;
+use fvi_core::time::Zone;
 use fvi_core::timeline::{build, dump, filter_events, Filter};
 use fvi_core::{markdown, EventKind, EventRecord, TabNote, TabNoteKind};
 use serde::Deserialize;
@@ -40,6 +43,8 @@ struct Fixture {
     #[serde(default)]
     thresholds: Thresholds,
     filter: Option<Filter>,
+    #[serde(default)]
+    zone: i32,
     #[serde(default)]
     show: Vec<String>,
     log: Vec<Vec<Value>>,
@@ -97,7 +102,7 @@ fn parse_log(log: &[Vec<Value>]) -> (Vec<EventRecord>, Vec<TabNote>) {
                     frame_id: entry.get(5).and_then(Value::as_i64).unwrap_or(0),
                     url: url.to_string(),
                     top_url: Some(url.to_string()),
-                    top_title: None,
+                    top_title: entry.get(6).and_then(Value::as_str).map(str::to_string),
                     captured_at: at,
                     stored_at: at,
                     detail_truncated: false,
@@ -123,24 +128,42 @@ fn render(fixture: &Fixture) -> String {
         None => events.iter().collect(),
     };
     let timeline = build(selected, &notes, now, &fixture.thresholds);
+    let labels = TabLabels::of(&events);
+    let cx = markdown::Context {
+        labels: &labels,
+        zone: Zone {
+            offset_min: fixture.zone,
+        },
+    };
     let mut out = dump(&timeline);
     for extra in &fixture.show {
         if let Some(id) = extra.strip_prefix("markdown:") {
             out.push_str(&format!("--- markdown {id:?}\n"));
             out.push_str(
-                &markdown::call_markdown(&timeline, id)
+                &markdown::call_markdown(&timeline, id, cx)
                     .unwrap_or_else(|| "(no such call)\n".into()),
             );
         } else if let Some(id) = extra.strip_prefix("text:") {
             out.push_str(&format!("--- text {id:?}\n"));
             out.push_str(
-                &markdown::call_text(&timeline, id).unwrap_or_else(|| "(no such call)\n".into()),
+                &markdown::call_text(&timeline, id, cx)
+                    .unwrap_or_else(|| "(no such call)\n".into()),
             );
         } else if extra == "verdicts" {
             // Every call's one-line verdict, in the timeline's order.
             out.push_str("--- verdicts\n");
             for call in &timeline.calls {
-                out.push_str(&format!("{}: {}\n", call.call_id, markdown::verdict(call)));
+                out.push_str(&format!(
+                    "{}: {}\n",
+                    call.call_id,
+                    markdown::verdict(call, &labels)
+                ));
+            }
+        } else if extra == "labels" {
+            // Every tab's label: short form, then the hover text.
+            out.push_str("--- labels\n");
+            for label in labels.all() {
+                out.push_str(&format!("{} | {}\n", label.short(), label.hover()));
             }
         } else if extra == "summary" {
             // One compact line per summary, in the struct's field order (as exported).
@@ -174,6 +197,7 @@ macro_rules! fixtures {
 
 fixtures! {
     verdicts_and_text,
+    copies_with_titles,
     accepted_then_ended,
     fan_out_three_tabs,
     denied,

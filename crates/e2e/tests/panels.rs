@@ -35,6 +35,15 @@ fn open_host(browser: &Browser, query: &str) -> String {
     handle
 }
 
+/// Each call row's tab label (the first part of its `.row-meta`, before the site).
+fn row_tabs(browser: &Browser) -> Value {
+    run(
+        browser,
+        "return [...document.querySelectorAll('#calls .call')].map(r =>\
+           r.querySelector('.row-meta').textContent.split(' · ').slice(0, 2).join(' · '));",
+    )
+}
+
 fn banner(browser: &Browser) -> Value {
     run(
         browser,
@@ -79,6 +88,32 @@ fn scoped_panel(kind: BrowserKind, query: &str) {
     let b = &s.browser;
     let panel = open_host(b, &query.replace("{tab}", &s.id_a.to_string()));
     wait_eq(b, "only tab A's call", json!(["a-1"]), rows);
+    // Tabs by name (issue 12): "T1" (it fired first) and its page's title; the browser's
+    // id on hover and in the facts.
+    wait_eq(
+        b,
+        "tab A named by its title",
+        json!(["T1 · Shop A"]),
+        row_tabs,
+    );
+    run(b, "document.querySelector('#calls .call').click();");
+    let tab_fact = format!("T1 · Shop A (browser tab {})", s.id_a);
+    wait_eq(b, "the facts name the tab", json!(tab_fact), |b| {
+        run(
+            b,
+            "const d = [...document.querySelectorAll('#timeline .facts div')]\
+               .find(d => d.querySelector('dt').textContent === 'Tab');\
+             return d ? d.querySelector('dd').textContent : null;",
+        )
+    });
+    assert_eq!(
+        run(
+            b,
+            "return document.querySelector('#timeline .where .tab').title;"
+        ),
+        json!(format!("Shop A (tab {})", s.id_a)),
+        "the browser's id on hover"
+    );
     assert_eq!(
         run(b, "return document.getElementById('filter-tab').value;"),
         "current",
@@ -105,6 +140,9 @@ fn scoped_panel(kind: BrowserKind, query: &str) {
         json!(["a-3", "a-2", "a-1"]),
         rows,
     );
+    // The tab keeps its number and takes its new title, on every row of it.
+    let renamed = json!(vec!["T1 · Shop A, next page"; 3]);
+    wait_eq(b, "tab A's new title", renamed.clone(), row_tabs);
     assert_eq!(
         run(b, "return window.__sameDocument === true;"),
         true,
@@ -123,6 +161,16 @@ fn scoped_panel(kind: BrowserKind, query: &str) {
         "every tab's calls",
         json!(["a-3", "a-2", "b-2", "b-1", "a-1"]),
         rows,
+    );
+    assert_eq!(
+        row_tabs(b),
+        json!([
+            "T1 · Shop A, next page",
+            "T1 · Shop A, next page",
+            "T2 · Shop B",
+            "T2 · Shop B",
+            "T1 · Shop A, next page"
+        ])
     );
     run(
         b,
@@ -145,6 +193,7 @@ fn scoped_panel(kind: BrowserKind, query: &str) {
     })
     .unwrap_or_else(|e| panic!("{e}: {said}"));
     assert_eq!(rows(b), json!(["a-3", "a-2", "a-1"]), "its calls stay");
+    assert_eq!(row_tabs(b), renamed, "a closed tab keeps its last title");
 }
 
 #[test]

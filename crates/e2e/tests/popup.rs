@@ -32,6 +32,9 @@ const WAIT: Duration = Duration::from_secs(30);
 const HOSTILE: &str = r#"<img src=x onerror="document.title='pwned'">"#;
 /// Markup in a `detail`.
 const HOSTILE_DETAIL: &str = "<script>document.title='pwned'</script><b>bold</b>";
+/// The page titles of the session's two tabs: the popup names the tabs by them.
+const TITLE_A: &str = "Acme CRM – Customers";
+const TITLE_B: &str = "Shop *deals*";
 /// The popup's own title, which the hostile strings above try to change.
 const TITLE: &str = "Fullview Event Inspector";
 
@@ -244,14 +247,14 @@ impl Session {
     }
 
     fn start_with(kind: BrowserKind, options: LaunchOptions) -> Session {
-        let routes = || {
+        let routes = |title: &str| {
             [
-                ("/shop.html", Route::html(shop_page("shop"))),
+                ("/shop.html", Route::html(shop_page(title))),
                 ("/frame.html", Route::html(frame_page())),
             ]
         };
-        let site_a = FixtureServer::start(routes()).unwrap();
-        let site_b = FixtureServer::start(routes()).unwrap();
+        let site_a = FixtureServer::start(routes(TITLE_A)).unwrap();
+        let site_b = FixtureServer::start(routes(TITLE_B)).unwrap();
         let browser = common::launch_with(kind, options);
         let (url_a, url_b) = (
             site_a.url("/shop.html?tab=a"),
@@ -433,15 +436,14 @@ fn seq(e: &Value) -> u64 {
     e["seq"].as_u64().unwrap()
 }
 
-/// `1.24 s`: the popup's (and the core's) duration format below a minute.
+/// `850 ms`, `1.2 s`: the popup's (and the core's) duration format.
 fn secs(ms: f64) -> String {
-    assert!(ms < 60_000.0, "a fixture delay is under a minute: {ms}");
-    format!("{:.2} s", ms / 1000.0)
+    fvi_core::time::readable_duration(ms)
 }
 
-/// `+1.24 s`: time relative to a call's first event.
+/// `+1.2 s`: time relative to a call's first event.
 fn rel(ms: f64) -> String {
-    format!("+{:.2} s", ms.abs() / 1000.0)
+    fvi_core::time::readable_rel(ms)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -667,14 +669,25 @@ fn session_on_screen(kind: BrowserKind) {
             );
         }
     }
-    // The two-tab call names both tabs on its row.
+    // The two-tab call names both tabs on its row by label (issue 12): the number by first
+    // appearance in the log (tab A fired first), the page's title; the browser's ids on
+    // hover.
     let accepted_row = shown[3]["text"].as_str().unwrap();
-    for tab in [log.tab_a, log.tab_b] {
-        assert!(
-            accepted_row.contains(&tab.to_string()),
-            "row names tab {tab}: {accepted_row}"
-        );
-    }
+    let labels = format!("T1 · {TITLE_A}, T2 · {TITLE_B}");
+    assert!(accepted_row.contains(&labels), "{accepted_row}");
+    let hover = js(
+        b,
+        "return document.querySelector('#calls .call[data-call-id=\"call-accepted-1\"] .row-meta').title;",
+        &[],
+    );
+    assert_eq!(
+        hover,
+        format!(
+            "{TITLE_A} (tab {})\n{TITLE_B} (tab {})",
+            log.tab_a, log.tab_b
+        ),
+        "the browser's ids on hover"
+    );
     assert!(
         accepted_row.contains(&format!(
             "accepted after {}",
@@ -746,18 +759,41 @@ fn session_on_screen(kind: BrowserKind) {
             .any(|d| d.contains("\"reason\": \"agent hung up\"")),
         "the end's detail as indented JSON: {details:?}"
     );
-    let request_seq = log.inbound_seqs(log.tab_a)[0];
     let timeline = text_of(b, "#timeline");
     assert!(
         timeline.contains(&format!(
-            "Inbound request #{request_seq} in tab {}",
-            log.tab_a
+            "Answered inbound request 1 of 1 in T1 · {TITLE_A}: taken"
         )),
-        "the linked inbound request: {timeline}"
+        "the linked inbound request, numbered in its tab: {timeline}"
     );
-    for tab in [log.tab_a, log.tab_b] {
-        assert!(timeline.contains(&format!("tab {tab}")), "{timeline}");
-    }
+    // The facts name the tabs with the browser's ids; each step its tab, the id on hover.
+    assert!(
+        timeline.contains(&format!(
+            "T1 · {TITLE_A} (browser tab {}); T2 · {TITLE_B} (browser tab {})",
+            log.tab_a, log.tab_b
+        )),
+        "{timeline}"
+    );
+    let step_tabs = js(
+        b,
+        "return [...document.querySelectorAll('#timeline .steps > .step > .where .tab')]\
+           .map(t => [t.textContent, t.title]);",
+        &[],
+    );
+    assert_eq!(
+        step_tabs,
+        json!([
+            [
+                format!("T1 · {TITLE_A}"),
+                format!("{TITLE_A} (tab {})", log.tab_a)
+            ],
+            [
+                format!("T1 · {TITLE_A}"),
+                format!("{TITLE_A} (tab {})", log.tab_a)
+            ],
+        ]),
+        "the accept and the end, in tab A"
+    );
     assert!(timeline.contains(&s.url_a), "URLs shown: {timeline}");
 
     // The denied call says how long the customer took to refuse.
@@ -791,6 +827,11 @@ fn session_on_screen(kind: BrowserKind) {
             words.split_whitespace().count() >= 5 && !words.contains(code),
             "{code} in plain words: {words:?}"
         );
+        // Tabs by label in the flags too, never by the browser's id.
+        assert!(!words.contains(&format!("tab {}", log.tab_a)), "{words:?}");
+        if code == "two-terminal-events" {
+            assert!(words.contains(&format!("in T1 ({TITLE_A})")), "{words:?}");
+        }
     }
     assert!(
         text_of(b, "#accept-delay").contains("no request was captured"),
@@ -877,6 +918,14 @@ fn session_on_screen(kind: BrowserKind) {
     };
     let taken = row_of(log.inbound_seqs(log.tab_a)[0]);
     assert_eq!(taken["state"], "taken by an agent", "{taken}");
+    // Numbered in its tab, which is named by its label, not by seq or browser id.
+    assert!(
+        taken["text"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("Request 1 of 1 in T1 · {TITLE_A}")),
+        "{taken}"
+    );
     assert!(
         taken["text"]
             .as_str()
@@ -893,7 +942,7 @@ fn session_on_screen(kind: BrowserKind) {
     let row = js(
         b,
         "return document.querySelector(`#inbound .inbound[data-inbound-id=\"${arguments[0]}\"]`);",
-        &[json!(request_seq)],
+        &[json!(log.inbound_seqs(log.tab_a)[0])],
     );
     b.click(&element_of(&row)).unwrap();
     click(b, "#timeline [data-action=open-call]");
@@ -1684,35 +1733,45 @@ fn copy(kind: BrowserKind) {
     wait_status(b, "Copied the timeline of call call-accepted-1 as Markdown");
     let md = clipboard(b);
     let start = log.start("call-accepted-1");
-    let requested: Vec<String> = log
-        .of_call("call-accepted-1")
-        .iter()
-        .filter(|e| e["type"] == "fullview:callRequested")
-        .map(|e| format!("#{}", seq(e)))
-        .collect();
+    let end = rel(at(log.first("call-accepted-1", "callEnded")) - start);
+    // The verdict first, then the steps as a list, tabs by label; the page's `*` escaped.
+    let verdict = format!(
+        "Accepted after {} in T1 ({TITLE_A}), ended after {}; no problems found\n",
+        secs(log.accept_delay("call-accepted-1")),
+        secs(at(log.first("call-accepted-1", "callEnded")) - start)
+    );
+    assert!(md.starts_with(&verdict), "{md}");
     for want in [
-        "### Fullview call call-accepted-1\n".to_string(),
-        "- **State:** ended\n".to_string(),
-        format!("- **Tabs:** {}, {} (", log.tab_a, log.tab_b),
+        "\nFullview call call-accepted-1 · ended, started ".to_string(),
+        "\n**Steps**\n\n".to_string(),
         format!(
-            "- **Accept delay:** {}\n",
-            secs(log.accept_delay("call-accepted-1"))
+            "\n- {} call requested by agent in 2 tabs · T1 · {TITLE_A} · ",
+            rel(0.0)
         ),
-        "- **Events:** 4\n".to_string(),
-        "| Time | UTC | Event | Tab/frame | URL | Seq |".to_string(),
-        format!("| {} |", rel(0.0)),
-        requested.join(", "),
-        format!(
-            "| {} |",
-            rel(at(log.first("call-accepted-1", "callEnded")) - start)
-        ),
-        format!("#{} in tab {}", log.inbound_seqs(log.tab_a)[0], log.tab_a),
+        "· T2 · Shop \\*deals\\* · ".to_string(),
+        format!("\n- {end} call ended · T1 · {TITLE_A}\n"),
+        format!("\n- T1 · {TITLE_A}: browser tab {}, last page ", log.tab_a),
+        format!("\n- request 1 of 1 in T1 · {TITLE_A}: taken by an agent, asked "),
     ] {
         assert!(md.contains(&want), "Markdown lacks {want:?}:\n{md}");
     }
-    // One table row per step: the fan-out, the accept, the end.
-    let table_rows = md.lines().filter(|l| l.starts_with("| +")).count();
-    assert_eq!(table_rows, 3, "{md}");
+    // One list item per step: the fan-out, the accept, the end.
+    let steps = md.lines().filter(|l| l.starts_with("- +")).count();
+    assert_eq!(steps, 3, "{md}");
+
+    // The same as plain text: nothing escaped, no Markdown emphasis.
+    click(b, "#copy-text");
+    wait_status(b, "Copied the timeline of call call-accepted-1 as text");
+    let text = clipboard(b);
+    assert!(text.starts_with(&verdict), "{text}");
+    for want in [
+        "\nSteps:\n- +".to_string(),
+        format!("· T2 · {TITLE_B} · "),
+        format!("\n- {end} call ended · T1 · {TITLE_A}\n"),
+    ] {
+        assert!(text.contains(&want), "the text lacks {want:?}:\n{text}");
+    }
+    assert!(!text.contains("**"), "{text}");
 
     // A callId with markup is copied exactly; in Markdown it is escaped.
     open_call(b, HOSTILE);
@@ -1722,13 +1781,16 @@ fn copy(kind: BrowserKind) {
     click(b, "#copy-markdown");
     wait_status(b, "as Markdown");
     let md = clipboard(b);
-    let head = md.lines().next().unwrap();
+    let head = md
+        .lines()
+        .find(|l| l.starts_with("Fullview call "))
+        .unwrap_or_else(|| panic!("{md}"));
     let unescaped = head
         .char_indices()
-        .filter(|(i, c)| "<>".contains(*c) && !head[..*i].ends_with('\\'))
+        .filter(|(i, c)| *c == '<' && !head[..*i].ends_with('\\'))
         .count();
     assert!(
-        head.starts_with("### Fullview call ") && head.contains("img src=x") && unescaped == 0,
+        head.contains("img src=x") && unescaped == 0,
         "markup escaped in the Markdown: {head}"
     );
 }

@@ -5,7 +5,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use fvi_core::markdown::call_markdown;
+use fvi_core::markdown;
 use fvi_core::protocol::{Request, Response, PROTOCOL_VERSION};
 use fvi_core::timeline;
 use wasm_bindgen::JsCast;
@@ -356,7 +356,15 @@ pub fn copy_call_id(app: &App) {
     }
 }
 
-pub fn copy_markdown(app: &App) {
+/// Which copy of the selected call: Markdown, or plain text for ticket tools without it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CopyAs {
+    Markdown,
+    Text,
+}
+
+/// Copies the selected call's timeline, with the log's tab labels and the browser's zone.
+pub fn copy_call(app: &App, how: CopyAs) {
     let (Some(indices), Some(call_id)) = (selected_call_events(app), app.selection.call.as_deref())
     else {
         return;
@@ -368,12 +376,21 @@ pub fn copy_markdown(app: &App) {
         data.now,
         &Default::default(),
     );
-    if let Some(markdown) = call_markdown(&grouped, call_id) {
-        let lines = markdown.lines().count();
+    let start = app.model.call(call_id).map_or(data.now, |c| c.start);
+    let cx = markdown::Context {
+        labels: &app.model.tabs,
+        zone: format::zone(start),
+    };
+    let (copied, what) = match how {
+        CopyAs::Markdown => (markdown::call_markdown(&grouped, call_id, cx), "Markdown"),
+        CopyAs::Text => (markdown::call_text(&grouped, call_id, cx), "text"),
+    };
+    if let Some(copied) = copied {
+        let lines = copied.lines().count();
         copy(
-            &markdown,
+            &copied,
             &format!(
-                "Copied the timeline of call {} as Markdown ({lines} lines).",
+                "Copied the timeline of call {} as {what} ({lines} lines).",
                 format::clip(call_id, 80)
             ),
         );

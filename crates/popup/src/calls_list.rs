@@ -14,8 +14,9 @@ use web_sys::{Element, HtmlElement};
 
 use crate::dom::{self, add, attr, el, text};
 use crate::format::{self, Clock};
-use crate::model::{CallView, Data, InboundView};
+use crate::model::{CallView, Data, InboundView, Model};
 use crate::state::{App, Pane, PAGE_ROWS};
+use fvi_core::tabs::TabLabels;
 
 /// One list item as plain data: everything the render puts in the DOM for it, apart from
 /// the selection and the position (patched on their own, so moving the selection touches
@@ -90,7 +91,12 @@ pub fn row_views(app: &App, clock: &dyn Clock, from: usize, to: usize) -> Vec<Ro
     let mut last_tab = None;
     for row in rows.iter().take(to).skip(from) {
         match app.pane {
-            Pane::Calls => out.push(call_row(data, clock, &app.model.calls[*row])),
+            Pane::Calls => out.push(call_row(
+                data,
+                clock,
+                &app.model.tabs,
+                &app.model.calls[*row],
+            )),
             Pane::Inbound => {
                 let req = &app.model.inbound[*row];
                 if last_tab != Some(req.tab_id) {
@@ -99,14 +105,23 @@ pub fn row_views(app: &App, clock: &dyn Clock, from: usize, to: usize) -> Vec<Ro
                         key: format!("tab:{}", req.tab_id),
                         kind: RowKind::GroupHead,
                         flagged: false,
-                        line: vec![cell("group-head", format!("Tab {}", req.tab_id))],
+                        line: vec![titled(
+                            "group-head",
+                            app.model.tabs.short(req.tab_id),
+                            app.model.tabs.hover(req.tab_id),
+                        )],
                         mark: None,
                         lines: Vec::new(),
                     });
                 }
-                out.push(inbound_row(data, clock, req));
+                out.push(inbound_row(data, clock, &app.model, req));
             }
-            Pane::Unassigned => out.push(unassigned_row(data, clock, app.model.unassigned[*row])),
+            Pane::Unassigned => out.push(unassigned_row(
+                data,
+                clock,
+                &app.model.tabs,
+                app.model.unassigned[*row],
+            )),
         }
     }
     out
@@ -197,6 +212,9 @@ fn fill(li: &Element, view: &RowView) {
         attr(li, "role", "presentation");
         if let Some(head) = view.line.first() {
             li.set_text_content(Some(&head.text));
+            if let Some(title) = &head.title {
+                attr(li, "title", title);
+            }
         }
         return;
     }
@@ -522,7 +540,7 @@ fn state_cell(class_name: &str, text: &str, title: &str) -> Cell {
     titled(&format!("state state-{class_name}"), text, title)
 }
 
-pub fn call_row(data: Data, clock: &dyn Clock, call: &CallView) -> RowView {
+pub fn call_row(data: Data, clock: &dyn Clock, tabs: &TabLabels, call: &CallView) -> RowView {
     let line = vec![
         titled(
             "call-id mono",
@@ -536,56 +554,67 @@ pub fn call_row(data: Data, clock: &dyn Clock, call: &CallView) -> RowView {
         .iter()
         .map(|s| format::short_site(s).to_string())
         .collect();
-    let tabs = tabs_text(&call.tabs);
+    let (names, hover) = tabs_text(tabs, &call.tabs);
     let meta = if sites.is_empty() {
-        tabs
+        names
     } else {
-        format!("{tabs} · {}", format::clip(&sites.join(", "), 80))
+        format!("{names} · {}", sites.join(", "))
     };
-    let mut lines = vec![cell("row-meta", meta)];
+    let mut lines = vec![titled("row-meta", format::clip(&meta, 100), hover)];
 
+    // Each duration once: a refusal's time is the call's whole length, an answer's is not.
     let mut timing = vec![when(clock, call.start)];
-    match (call.duration_ms, call.accept_delay_ms) {
-        (Some(d), _) => timing.push(format!("lasted {}", format::duration(d))),
-        (None, _) if call.last_at > call.start => timing.push(format!(
-            "last event after {}",
-            format::duration(call.last_at - call.start)
-        )),
-        _ => {}
-    }
     if let Some(d) = call.accept_delay_ms {
         timing.push(format!("accepted after {}", format::duration(d)));
     }
     if let Some(d) = call.deny_delay_ms {
         timing.push(format!("denied after {}", format::duration(d)));
     }
+    match call.duration_ms {
+        Some(d) if call.deny_delay_ms != Some(d) => {
+            timing.push(format!("lasted {}", format::duration(d)));
+        }
+        Some(_) => {}
+        None if call.last_at > call.start && call.accept_delay_ms.is_none() => {
+            timing.push(format!(
+                "last event after {}",
+                format::duration(call.last_at - call.start)
+            ))
+        }
+        None => {}
+    }
     lines.push(titled(
         "row-meta",
         timing.join(" · "),
-        format!("started {}", format::utc(call.start)),
+        format!("started UTC {}", format::utc(call.start)),
     ));
     if let Some(flag) = call.flags.first() {
         let more = match call.flags.len() {
             1 => String::new(),
             n => format!(" (+{} more)", n - 1),
         };
-        lines.push(cell("row-flag", format!("⚠ {}{more}", flag.message())));
+        lines.push(cell(
+            "row-flag",
+            format!("⚠ {}{more}", tabs.relabel(&flag.message())),
+        ));
     }
     RowView {
         key: call.call_id.clone(),
         kind: RowKind::Call,
         flagged: !call.flags.is_empty(),
         line,
-        mark: anomaly_mark(&call.flags),
+        mark: anomaly_mark(&call.flags, tabs),
         lines,
     }
 }
 
-pub fn inbound_row(data: Data, clock: &dyn Clock, req: &InboundView) -> RowView {
+pub fn inbound_row(data: Data, clock: &dyn Clock, model: &Model, req: &InboundView) -> RowView {
+    let name = crate::texts::request_name(model, req);
     let line = vec![
-        cell(
+        titled(
             "row-title",
-            format!("Request #{} · tab {}", req.id, req.tab_id),
+            format::clip(&upper_first(&name), 80),
+            format!("{name} ({})", model.tabs.hover(req.tab_id)),
         ),
         state_cell(req.state.as_str(), req.state.label(), req.state.as_str()),
     ];
@@ -604,30 +633,63 @@ pub fn inbound_row(data: Data, clock: &dyn Clock, req: &InboundView) -> RowView 
     if !sites.is_empty() {
         meta.push(format::clip(&sites.join(", "), 60));
     }
-    let mut lines = vec![cell("row-meta", meta.join(" · "))];
+    let mut lines = vec![titled(
+        "row-meta",
+        meta.join(" · "),
+        format!("asked UTC {}", format::utc(req.start)),
+    )];
     match &req.linked_call {
-        Some(call) => lines.push(cell(
+        Some(call) => lines.push(titled(
             "row-meta",
             format!("→ answered by call {}", format::clip(call, 60)),
+            call.clone(),
         )),
         None if req.state.is_closed() => {}
         None => lines.push(cell("row-meta", "no call linked")),
     }
     if let Some(flag) = req.flags.first() {
-        lines.push(cell("row-flag", format!("⚠ {}", flag.message())));
+        lines.push(cell(
+            "row-flag",
+            format!("⚠ {}", model.tabs.relabel(&flag.message())),
+        ));
     }
     RowView {
         key: req.id.to_string(),
         kind: RowKind::Inbound,
         flagged: !req.flags.is_empty(),
         line,
-        mark: anomaly_mark(&req.flags),
+        mark: anomaly_mark(&req.flags, &model.tabs),
         lines,
     }
 }
 
-pub fn unassigned_row(data: Data, clock: &dyn Clock, index: usize) -> RowView {
+pub fn unassigned_row(data: Data, clock: &dyn Clock, tabs: &TabLabels, index: usize) -> RowView {
     let e = &data.events[index];
+    let frame = if e.frame_id == 0 {
+        String::new()
+    } else {
+        format!(" · frame {}", e.frame_id)
+    };
+    let mut lines = vec![
+        titled(
+            "row-meta",
+            format!(
+                "{} · {}{frame}",
+                when(clock, e.captured_at),
+                tabs.short(e.tab_id)
+            ),
+            format!(
+                "UTC {} · {}",
+                format::utc(e.captured_at),
+                tabs.hover(e.tab_id)
+            ),
+        ),
+        titled("row-meta url", format::clip(&e.url, 90), e.url.clone()),
+    ];
+    // Why it has no call, when the detail shows a near miss (issue 12).
+    if let Some(hint) = fvi_core::detail::call_id_hints(&e.detail).first() {
+        lines.push(titled("row-hint", format::clip(hint, 120), hint.clone()));
+    }
     RowView {
         key: e.seq.to_string(),
         kind: RowKind::Unassigned,
@@ -637,34 +699,31 @@ pub fn unassigned_row(data: Data, clock: &dyn Clock, index: usize) -> RowView {
             cell("state state-warn", "no callId"),
         ],
         mark: None,
-        lines: vec![
-            cell(
-                "row-meta",
-                format!(
-                    "{} · tab {} · frame {}",
-                    when(clock, e.captured_at),
-                    e.tab_id,
-                    e.frame_id
-                ),
-            ),
-            titled("row-meta url", format::clip(&e.url, 90), e.url.clone()),
-        ],
+        lines,
     }
 }
 
-fn tabs_text(tabs: &[i64]) -> String {
-    let list: Vec<String> = tabs.iter().map(i64::to_string).collect();
-    match tabs.len() {
-        1 => format!("tab {}", list[0]),
-        _ => format!("tabs {}", list.join(", ")),
-    }
+/// "T1 · Acme CRM – Customers, T2 · Shop", and the hover with each tab's full title and
+/// browser id, one per line.
+fn tabs_text(labels: &TabLabels, tabs: &[i64]) -> (String, String) {
+    let names: Vec<String> = tabs.iter().map(|t| labels.short(*t)).collect();
+    let hovers: Vec<String> = tabs.iter().map(|t| labels.hover(*t)).collect();
+    (names.join(", "), hovers.join("\n"))
 }
 
-fn anomaly_mark(flags: &[fvi_core::lifecycle::Flag]) -> Option<Mark> {
+/// "request 2 of 2 in T1" → "Request 2 of 2 in T1".
+fn upper_first(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+}
+
+fn anomaly_mark(flags: &[fvi_core::lifecycle::Flag], tabs: &TabLabels) -> Option<Mark> {
     if flags.is_empty() {
         return None;
     }
-    let messages: Vec<String> = flags.iter().map(|f| f.message()).collect();
+    let messages: Vec<String> = flags.iter().map(|f| tabs.relabel(&f.message())).collect();
     Some(Mark {
         text: format!("⚠ {}", flags.len()),
         title: messages.join("\n"),
@@ -683,16 +742,7 @@ mod tests {
     use fvi_core::record::Origin;
     use fvi_core::{EventKind, EventRecord};
 
-    /// A fixed clock in UTC: host tests have no browser to ask for the local zone.
-    struct Fixed(f64);
-    impl Clock for Fixed {
-        fn now(&self) -> f64 {
-            self.0
-        }
-        fn date_time(&self, ms: f64) -> String {
-            fvi_core::time::format_utc(ms).chars().take(19).collect()
-        }
-    }
+    use crate::format::FixedClock as Fixed;
 
     fn event(seq: u64, kind: EventKind, call: &str, at: f64) -> EventRecord {
         EventRecord {
@@ -725,7 +775,7 @@ mod tests {
         model
             .calls
             .iter()
-            .map(|c| call_row(data, clock, c))
+            .map(|c| call_row(data, clock, &model.tabs, c))
             .collect()
     }
 
@@ -751,8 +801,65 @@ mod tests {
             [
                 "c-1",
                 "accepted",
-                "tab 3 · shop.example",
-                "16:00:00 · last event after 4.20 s · accepted after 4.20 s"
+                "T1 · shop.example",
+                "16:00:00 · accepted after 4.2 s"
+            ]
+        );
+    }
+
+    /// Rows name tabs by label (the browser's id on hover), say each duration once, and
+    /// an event without a callId says why when its detail shows a near miss.
+    #[test]
+    fn rows_name_tabs_and_say_each_duration_once() {
+        let t = 1_764_000_000_000.0;
+        let mut events = vec![
+            event(1, EventKind::CallRequested, "d", t),
+            event(2, EventKind::CallDenied, "d", t + 7_020.0),
+            event(3, EventKind::CallAccepted, "x", t + 8_000.0),
+        ];
+        for e in &mut events {
+            e.top_title = Some("Acme CRM – Customers".into());
+        }
+        events[2].call_id = None;
+        events[2].detail = serde_json::json!({ "callid": "x" });
+        let clock = Fixed(t + 10_000.0);
+        let texts = |row: &RowView| -> Vec<(String, Option<String>)> {
+            row.lines
+                .iter()
+                .map(|c| (c.text.clone(), c.title.clone()))
+                .collect()
+        };
+        let denied = &rows(&events, &clock)[0];
+        assert_eq!(
+            texts(denied),
+            [
+                (
+                    "T1 · Acme CRM – Customers · shop.example".to_string(),
+                    Some("Acme CRM – Customers (tab 3)".to_string())
+                ),
+                (
+                    "16:00:00 · denied after 7.0 s".to_string(),
+                    Some("started UTC 2025-11-24 16:00:00.000Z".to_string())
+                ),
+            ]
+        );
+        let data = Data {
+            events: &events,
+            notes: &[],
+            now: t,
+        };
+        let model = Model::build(data);
+        let unassigned = unassigned_row(data, &clock, &model.tabs, model.unassigned[0]);
+        assert_eq!(
+            unassigned
+                .lines
+                .iter()
+                .map(|c| c.text.as_str())
+                .collect::<Vec<_>>(),
+            [
+                "16:00:08 · T1 · Acme CRM – Customers",
+                "https://shop.example/cart",
+                "`detail.callid` looks like a mis-cased `callId`",
             ]
         );
     }

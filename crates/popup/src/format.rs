@@ -1,5 +1,6 @@
 //! How times, durations, counts and `detail` JSON read on screen. Relative times and
-//! durations use the core's formats (`+1.24 s`), so the popup, Markdown and tests agree.
+//! durations use the core's readable formats (`850 ms`, `+4.0 s`, `10 min 2 s`), so the
+//! popup, the copies and tests agree.
 
 use serde_json::Value;
 
@@ -73,25 +74,50 @@ impl Clock for Local {
     }
 }
 
+/// A fixed clock in UTC, for host tests: they have no browser to ask for the local zone.
+#[cfg(test)]
+pub struct FixedClock(pub f64);
+
+#[cfg(test)]
+impl Clock for FixedClock {
+    fn now(&self) -> f64 {
+        self.0
+    }
+    fn date_time(&self, ms: f64) -> String {
+        fvi_core::time::Zone::UTC.date_time(ms)
+    }
+}
+
 /// Full UTC time for tooltips and tickets: `2026-11-24 07:18:51.123Z`.
 pub fn utc(ms: f64) -> String {
     fvi_core::time::format_utc(ms)
 }
 
-/// `2026-11-24 08:18:51 (UTC 2026-11-24 07:18:51.123Z)`: the detail pane's absolute times,
-/// local for reading and UTC for matching other logs.
-pub fn local_and_utc(ms: f64) -> String {
-    format!("{} (UTC {})", local_date_time(ms), utc(ms))
+/// The browser's time zone at `ms`, for the copies (the core has no clock and no zone).
+pub fn zone(ms: f64) -> fvi_core::time::Zone {
+    let offset = if valid_time(ms) {
+        js_sys::Date::new(&ms.into()).get_timezone_offset()
+    } else {
+        0.0
+    };
+    fvi_core::time::Zone {
+        offset_min: -(offset as i32),
+    }
 }
 
 fn valid_time(ms: f64) -> bool {
     ms.is_finite() && ms.abs() <= 8.64e15
 }
 
-/// `4.20 s`, or `95.50 s (1 min 35 s)` when minutes help reading (the core's format, so
-/// the popup and the Markdown copy agree).
+/// `850 ms`, `4.0 s`, `10 min 2 s`, `1 h 12 min`: the unit that fits (the core's format,
+/// so the popup and the copies agree).
 pub fn duration(ms: f64) -> String {
-    fvi_core::time::format_duration(ms)
+    fvi_core::time::readable_duration(ms)
+}
+
+/// `+4.0 s`: a time after the call's start.
+pub fn rel(ms: f64) -> String {
+    fvi_core::time::readable_rel(ms)
 }
 
 /// `12,345`.
@@ -164,10 +190,18 @@ mod tests {
     }
 
     #[test]
-    fn durations_add_minutes_past_one() {
-        assert_eq!(duration(4200.0), "4.20 s");
-        assert_eq!(duration(95_500.0), "95.50 s (1 min 35 s)");
-        assert_eq!(duration(3_725_000.0), "3725.00 s (1 h 2 min 5 s)");
+    fn durations_read_in_the_unit_that_fits() {
+        let cases = [
+            (850.0, "850 ms"),
+            (4200.0, "4.2 s"),
+            (95_500.0, "1 min 36 s"),
+            (3_725_000.0, "1 h 2 min"),
+        ];
+        for (ms, want) in cases {
+            assert_eq!(duration(ms), want, "{ms} ms");
+        }
+        assert_eq!(rel(-1200.0), "−1.2 s");
+        assert_eq!(rel(0.0), "+0 ms");
     }
 
     #[test]

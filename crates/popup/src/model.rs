@@ -9,6 +9,7 @@
 use std::collections::{HashMap, HashSet};
 
 use fvi_core::lifecycle::{CallState, Flag, InboundState, Thresholds};
+use fvi_core::tabs::TabLabels;
 use fvi_core::timeline::{self, Filter, StepBody};
 use fvi_core::{EventRecord, TabNote};
 
@@ -29,6 +30,9 @@ pub struct Model {
     pub inbound: Vec<InboundView>,
     /// Indices of call events without a callId, newest first.
     pub unassigned: Vec<usize>,
+    /// Each tab's label ("T2 · Acme CRM – Customers"), built with the model so a tab's
+    /// number stays the same on every render of this log.
+    pub tabs: TabLabels,
     call_index: HashMap<String, usize>,
     /// What [`Model::extend`] needs to regroup only what new events touch: the events of
     /// each call, each tab's inbound events and call starts (indices, seq order), the
@@ -168,6 +172,7 @@ impl Model {
             calls: Vec::new(),
             inbound: Vec::new(),
             unassigned: Vec::new(),
+            tabs: TabLabels::default(),
             call_index: HashMap::new(),
             by_call: HashMap::new(),
             inbound_by_tab: HashMap::new(),
@@ -208,6 +213,7 @@ impl Model {
         let mut dirty_tabs: HashSet<i64> = also_tabs.clone();
         let mut new_unassigned = Vec::new();
         for (i, e) in data.events.iter().enumerate().skip(self.seen) {
+            self.tabs.add(e);
             match e.call_id.as_deref() {
                 Some(id) => {
                     match self.by_call.get_mut(id) {
@@ -403,6 +409,7 @@ impl Model {
             calls,
             inbound,
             unassigned,
+            tabs: TabLabels::of(data.events),
             call_index,
             ..Model::empty()
         }
@@ -649,6 +656,7 @@ mod tests {
         assert_eq!(got.calls, want.calls, "{what}: calls");
         assert_eq!(got.inbound, want.inbound, "{what}: inbound");
         assert_eq!(got.unassigned, want.unassigned, "{what}: unassigned");
+        assert_eq!(got.tabs, want.tabs, "{what}: tab labels");
         for (i, c) in got.calls.iter().enumerate() {
             assert_eq!(got.call_position(&c.call_id), Some(i), "{what}: index");
         }

@@ -8,10 +8,12 @@
 //! 4 calls", because a message, once written, stayed until the next one.
 
 use fvi_core::lifecycle::CallState;
+use fvi_core::tabs::{request_number, TabLabels};
 use fvi_core::EventKind;
+use serde_json::Value;
 
-use crate::format;
-use crate::model::{CallView, Data};
+use crate::format::{self, Clock};
+use crate::model::{CallView, Data, InboundView, Model};
 
 /// What a status message says is true for as long as it is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,6 +170,104 @@ pub fn answer(call: &CallView, data: Data, now: f64) -> Answer {
     }
 }
 
+/// One entry of the facts list (`dl.facts`): a name, a value, and the value's hover text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fact {
+    pub name: &'static str,
+    pub text: String,
+    pub title: Option<String>,
+}
+
+fn fact(name: &'static str, text: impl Into<String>, title: Option<String>) -> Fact {
+    Fact {
+        name,
+        text: text.into(),
+        title,
+    }
+}
+
+/// "requested (waiting for the customer)", but "ended", not "ended (ended)".
+pub fn state_words(name: &str, label: &str) -> String {
+    if name == label {
+        name.to_string()
+    } else {
+        format!("{name} ({label})")
+    }
+}
+
+/// The selected call's facts: its state, its tabs by label (with the browser's ids, which
+/// the rest of the screen keeps to hover texts), its sites, its start in local time (UTC on
+/// hover) and how long it lasted. What the answer box above says is not said again: a
+/// denied call has no "lasted" (it lasted until the refusal).
+pub fn call_facts(call: &CallView, data: Data, tabs: &TabLabels, clock: &dyn Clock) -> Vec<Fact> {
+    let mut facts = vec![fact(
+        "State",
+        state_words(call.state.as_str(), call.state.label()),
+        None,
+    )];
+    let named: Vec<String> = call
+        .tabs
+        .iter()
+        .map(|t| format!("{} (browser tab {t})", tabs.short(*t)))
+        .collect();
+    let hovers: Vec<String> = call.tabs.iter().map(|t| tabs.hover(*t)).collect();
+    facts.push(fact(
+        if call.tabs.len() == 1 { "Tab" } else { "Tabs" },
+        named.join("; "),
+        Some(hovers.join("\n")),
+    ));
+    let sites = call.sites(data);
+    if !sites.is_empty() {
+        facts.push(fact("Sites", sites.join(", "), None));
+    }
+    facts.push(fact(
+        "Started",
+        clock.date_time(call.start),
+        Some(format!("UTC {}", format::utc(call.start))),
+    ));
+    let denied = call.state == CallState::Denied && call.deny_delay_ms.is_some();
+    match call.end {
+        Some(_) if denied => {}
+        Some(end) => facts.push(fact(
+            "Lasted",
+            format::duration(end - call.start),
+            Some(format!("ended UTC {}", format::utc(end))),
+        )),
+        None => facts.push(fact(
+            "Lasted",
+            format!(
+                "not finished; last event {} after the start",
+                format::duration(call.last_at - call.start)
+            ),
+            None,
+        )),
+    }
+    facts.push(fact("Events", call.events.len().to_string(), None));
+    facts
+}
+
+/// "request 2 of 2 in T1 · Shop": inbound requests numbered in order within their tab,
+/// not by `seq`.
+pub fn request_name(model: &Model, req: &InboundView) -> String {
+    let (n, of) = request_number(
+        model.inbound.iter().map(|r| (r.tab_id, r.start, r.id)),
+        req.id,
+    )
+    .unwrap_or((1, 1));
+    format!("request {n} of {of} in {}", model.tabs.short(req.tab_id))
+}
+
+/// Whether a step's `detail` only repeats the header (`{"callId": <this call>}`), so it
+/// starts folded: the reader opens the details that say something.
+pub fn detail_repeats_header(detail: &Value, call_id: &str) -> bool {
+    match detail {
+        Value::Object(map) => {
+            map.len() == 1 && map.get("callId").and_then(Value::as_str) == Some(call_id)
+        }
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,11 +312,11 @@ mod tests {
         let cases = [
             (
                 6_000.0,
-                "No answer from the customer yet (5.00 s since the request)",
+                "No answer from the customer yet (5.0 s since the request)",
             ),
             (
                 66_000.0,
-                "No answer from the customer yet (65.00 s (1 min 5 s) since the request)",
+                "No answer from the customer yet (1 min 5 s since the request)",
             ),
         ];
         for (now, want) in cases {
@@ -244,7 +344,7 @@ mod tests {
             (a.class, a.text.as_str(), a.ticking),
             (
                 "answer accepted",
-                "The customer accepted after 3.50 s",
+                "The customer accepted after 3.5 s",
                 false
             )
         );
@@ -305,6 +405,81 @@ mod tests {
                 want,
                 "{status:?} at {facts:?}"
             );
+        }
+    }
+
+    /// The facts of an accepted call and of a denied one, with titled tabs: labels, the
+    /// browser's ids, local time shown and UTC on hover, no fact said twice.
+    #[test]
+    fn call_facts_name_tabs_and_say_each_time_once() {
+        let t = 1_795_504_731_123.0;
+        let mut events = vec![
+            requested(1, "a", t),
+            requested(2, "a", t + 5.0),
+            requested(3, "d", t + 20_000.0),
+            requested(4, "d", t + 27_020.0),
+        ];
+        events[0].top_title = Some("Acme CRM – Customers".into());
+        events[1].tab_id = 1465902118;
+        events[1].kind = EventKind::CallAccepted;
+        events[1].captured_at = t + 4_000.0;
+        events[3].kind = EventKind::CallDenied;
+        let data = Data {
+            events: &events,
+            notes: &[],
+            now: t + 60_000.0,
+        };
+        let model = Model::build(data);
+        let clock = crate::format::FixedClock(t + 60_000.0);
+        let facts = |id: &str| -> Vec<(String, String, Option<String>)> {
+            call_facts(model.call(id).unwrap(), data, &model.tabs, &clock)
+                .into_iter()
+                .map(|f| (f.name.to_string(), f.text, f.title))
+                .collect()
+        };
+        let own = |name: &str, text: &str, title: Option<&str>| {
+            (name.to_string(), text.to_string(), title.map(String::from))
+        };
+        assert_eq!(
+            facts("a"),
+            [
+                own("State", "accepted (no end captured yet)", None),
+                own(
+                    "Tabs",
+                    "T1 · Acme CRM – Customers (browser tab 1); T2 (browser tab 1465902118)",
+                    Some("Acme CRM – Customers (tab 1)\ntab 1465902118")
+                ),
+                own("Sites", "https://shop.example", None),
+                own(
+                    "Started",
+                    "2026-11-24 07:18:51",
+                    Some("UTC 2026-11-24 07:18:51.123Z")
+                ),
+                own(
+                    "Lasted",
+                    "not finished; last event 4.0 s after the start",
+                    None
+                ),
+                own("Events", "2", None),
+            ]
+        );
+        let denied = facts("d");
+        assert!(
+            !denied.iter().any(|f| f.0 == "Lasted"),
+            "the answer box says how long a refusal took: {denied:?}"
+        );
+    }
+
+    #[test]
+    fn only_a_bare_call_id_detail_is_folded() {
+        let cases = [
+            (json!({ "callId": "c" }), true),
+            (json!({ "callId": "other" }), false),
+            (json!({ "callId": "c", "reason": "x" }), false),
+            (json!(null), false),
+        ];
+        for (detail, want) in cases {
+            assert_eq!(detail_repeats_header(&detail, "c"), want, "{detail}");
         }
     }
 

@@ -4,7 +4,8 @@
 //! ("requested in N tabs") is one step that expands. The accept delay and the problems
 //! found come first, because they are what an engineer opens a call for.
 
-use fvi_core::lifecycle::{format_rel, CallState, Flag};
+use fvi_core::lifecycle::Flag;
+use fvi_core::tabs::TabLabels;
 use fvi_core::{EventKind, EventRecord, TabNoteKind};
 use web_sys::Element;
 
@@ -12,6 +13,7 @@ use crate::dom::{self, add, add_text, attr, button, el, text};
 use crate::format;
 use crate::model::{CallView, Data, InboundView, StepKind};
 use crate::state::{App, Pane};
+use crate::texts::{self, Fact};
 
 /// Most timeline steps rendered at once; a call with more (only a hostile or broken page
 /// makes those) gets a "show all" button instead of a frozen popup.
@@ -147,86 +149,56 @@ fn empty(parent: &Element, message: &str) {
 
 fn call_detail(parent: &Element, app: &App, call: &CallView, all_steps: bool) {
     let data = app.data();
+    let tabs = &app.model.tabs;
     let head = add(parent, el("div", "detail-head"));
     let h2 = add(&head, el("h2", ""));
     add_text(&h2, "Call ");
-    let id = add(&h2, text("span", "mono", &call.call_id));
+    // A long callId is shortened on screen; the whole of it is on hover and in the copies.
+    let id = add(&h2, text("span", "mono", &format::clip(&call.call_id, 80)));
     attr(&id, "title", &call.call_id);
     let actions = add(&head, el("div", "detail-actions"));
-    for (dom_id, label, action, title) in [
+    for (dom_id, label, title) in [
         (
             "copy-call-id",
             "Copy callId",
-            "copy-call-id",
             "Copy this callId to the clipboard",
         ),
         (
             "copy-markdown",
             "Copy as Markdown",
-            "copy-markdown",
             "Copy a ticket-ready Markdown timeline of this call",
+        ),
+        (
+            "copy-text",
+            "Copy as text",
+            "Copy the timeline as plain text, for ticket tools without Markdown",
         ),
         (
             "export-call",
             "Export call",
-            "export-call",
             "Save this call as a JSON file",
         ),
     ] {
-        let b = add(&actions, button(label, action, ""));
+        let b = add(&actions, button(label, dom_id, ""));
         attr(&b, "id", dom_id);
         attr(&b, "title", title);
-        if action == "export-call" && app.is_partial() {
+        if dom_id == "export-call" && app.is_partial() {
             attr(&b, "disabled", "");
         }
     }
 
     add(parent, answer_box(call, data, data.now));
 
-    let facts = add(parent, el("dl", "facts"));
-    fact(
-        &facts,
-        "State",
-        &state_words(call.state.as_str(), call.state.label()),
+    facts_list(
+        parent,
+        &texts::call_facts(call, data, tabs, &format::Local::now()),
     );
-    let sites: Vec<String> = call.sites(data);
-    let tabs: Vec<String> = call.tabs.iter().map(i64::to_string).collect();
-    fact(&facts, "Tabs", &tabs.join(", "));
-    if !sites.is_empty() {
-        fact(&facts, "Sites", &sites.join(", "));
-    }
-    fact(&facts, "Started", &format::local_and_utc(call.start));
-    match call.end {
-        Some(end) => fact(
-            &facts,
-            "Duration",
-            &format!(
-                "{}, {} at {}",
-                format::duration(end - call.start),
-                if call.state == CallState::Denied {
-                    "denied"
-                } else {
-                    "ended"
-                },
-                format::local_time(end)
-            ),
-        ),
-        None => fact(
-            &facts,
-            "Duration",
-            &format!(
-                "not finished; last event {} after the start",
-                format::duration(call.last_at - call.start)
-            ),
-        ),
-    }
-    fact(&facts, "Events", &call.events.len().to_string());
 
     flags_box(parent, app, &call.flags, "this call");
 
     for id in &call.linked_inbound {
         if let Some(req) = app.model.inbound_request(*id) {
-            linked_request(parent, data, call, req);
+            linked_request(parent, app, call, req);
         }
     }
 
@@ -251,17 +223,24 @@ fn call_detail(parent: &Element, app: &App, call: &CallView, all_steps: bool) {
                 li.class_list().add_2("note", "step-note").ok();
                 let line = add(&li, el("div", "step-head"));
                 times(&line, step.rel_ms, step.at);
-                let label = match &note.kind {
-                    TabNoteKind::Closed => format!("tab {} was closed", note.tab_id),
-                    TabNoteKind::Navigated { .. } => {
-                        format!("tab {} went to another page", note.tab_id)
-                    }
+                let what = match &note.kind {
+                    TabNoteKind::Closed => "was closed",
+                    TabNoteKind::Navigated { .. } => "went to another page",
                 };
-                add(&line, text("span", "label", &label));
+                let label = add(
+                    &line,
+                    text(
+                        "span",
+                        "label",
+                        &format!("{} {what}", tabs.short(note.tab_id)),
+                    ),
+                );
+                attr(&label, "title", &tabs.hover(note.tab_id));
                 if let TabNoteKind::Navigated { url } = &note.kind {
-                    add(&li, text("div", "where url", url));
+                    let u = add(&li, text("div", "where url", &format::clip(url, 300)));
+                    attr(&u, "title", url);
                 }
-                step_flags(&li, call.flags_at(note.seq));
+                step_flags(&li, tabs, call.flags_at(note.seq));
             }
         }
     }
@@ -314,19 +293,26 @@ pub fn patch_answer(app: &App, now: f64) -> bool {
     answer.ticking
 }
 
-/// "requested (waiting for the customer)", but "ended", not "ended (ended)".
-fn state_words(name: &str, label: &str) -> String {
-    if name == label {
-        name.to_string()
-    } else {
-        format!("{name} ({label})")
+fn facts_list(parent: &Element, facts: &[Fact]) {
+    let dl = add(parent, el("dl", "facts"));
+    for f in facts {
+        let dd = fact(&dl, f.name, &f.text);
+        if let Some(title) = &f.title {
+            attr(&dd, "title", title);
+        }
     }
 }
 
-fn fact(dl: &Element, name: &str, value: &str) {
+fn fact(dl: &Element, name: &str, value: &str) -> Element {
     let row = add(dl, el("div", ""));
     add(&row, text("dt", "", name));
-    add(&row, text("dd", "", value));
+    add(&row, text("dd", "", value))
+}
+
+/// A local time fact, with UTC on hover.
+fn time_fact(dl: &Element, name: &str, ms: f64) {
+    let dd = fact(dl, name, &format::local_date_time(ms));
+    attr(&dd, "title", &format!("UTC {}", format::utc(ms)));
 }
 
 fn flags_box(parent: &Element, app: &App, flags: &[Flag], what: &str) {
@@ -363,7 +349,10 @@ fn flags_box(parent: &Element, app: &App, flags: &[Flag], what: &str) {
     );
     let ul = add(&section, el("ul", ""));
     for flag in flags {
-        let li = add(&ul, text("li", "", &flag.message()));
+        let li = add(
+            &ul,
+            text("li", "", &app.model.tabs.relabel(&flag.message())),
+        );
         attr(&li, "data-flag", flag.code().as_str());
         attr(
             &li,
@@ -373,17 +362,40 @@ fn flags_box(parent: &Element, app: &App, flags: &[Flag], what: &str) {
     }
 }
 
-fn step_flags<'f>(li: &Element, flags: impl Iterator<Item = &'f Flag>) {
+fn step_flags<'f>(li: &Element, tabs: &TabLabels, flags: impl Iterator<Item = &'f Flag>) {
     for flag in flags {
         li.class_list().add_1("flagged").ok();
-        add(li, text("p", "step-flag", &format!("⚠ {}", flag.message())));
+        add(
+            li,
+            text(
+                "p",
+                "step-flag",
+                &format!("⚠ {}", tabs.relabel(&flag.message())),
+            ),
+        );
     }
 }
 
 fn times(line: &Element, rel_ms: f64, at: f64) {
-    add(line, text("span", "rel", &format_rel(rel_ms)));
+    add(line, text("span", "rel", &format::rel(rel_ms)));
     let abs = add(line, text("time", "abs", &format::local_time(at)));
     attr(&abs, "title", &format!("UTC {}", format::utc(at)));
+}
+
+/// An event's `detail` as indented JSON, its hints for integrators above it (issue 12);
+/// folded when it only repeats the call's header (`{"callId": …}`).
+fn detail_block(parent: &Element, e: &EventRecord, call_id: Option<&str>) {
+    for hint in fvi_core::detail::call_id_hints(&e.detail) {
+        add(parent, text("p", "hint", &format!("ℹ {hint}")));
+    }
+    let json = format::detail_json(&e.detail, e.detail_truncated);
+    if call_id.is_some_and(|id| texts::detail_repeats_header(&e.detail, id)) {
+        let folded = add(parent, el("details", "detail-fold"));
+        add(&folded, text("summary", "", "detail: only the callId"));
+        add(&folded, text("pre", "json", &json));
+    } else {
+        add(parent, text("pre", "json", &json));
+    }
 }
 
 /// One event: head line (times, what happened), where (tab, frame, URL), detail JSON.
@@ -399,28 +411,21 @@ fn event_body(li: &Element, app: &App, call: &CallView, index: usize, rel_ms: f6
     add(&line, text("span", "label", e.kind.label()));
     add(&line, text("span", "kind mono", e.kind.short()));
     add(&line, text("span", "seq", &format!("#{}", e.seq)));
-    event_where(li, e);
-    step_flags(li, call.flags_at(e.seq));
-    add(
-        li,
-        text(
-            "pre",
-            "json",
-            &format::detail_json(&e.detail, e.detail_truncated),
-        ),
-    );
+    event_where(li, app, e);
+    step_flags(li, &app.model.tabs, call.flags_at(e.seq));
+    detail_block(li, e, Some(&call.call_id));
 }
 
-fn event_where(parent: &Element, e: &EventRecord) {
+/// Where an event fired: its tab by label (the browser's id on hover), its frame when not
+/// the top one, its URL (shortened; the whole of it on hover).
+fn event_where(parent: &Element, app: &App, e: &EventRecord) {
+    let tabs = &app.model.tabs;
     let where_ = add(parent, el("div", "where"));
-    add(
-        &where_,
-        text(
-            "span",
-            "",
-            &format!("tab {} · frame {}", e.tab_id, e.frame_id),
-        ),
-    );
+    let tab = add(&where_, text("span", "tab", &tabs.short(e.tab_id)));
+    attr(&tab, "title", &tabs.hover(e.tab_id));
+    if e.frame_id != 0 {
+        add_text(&where_, &format!(" · frame {}", e.frame_id));
+    }
     add_text(&where_, " · ");
     let url = add(&where_, text("span", "url", &format::clip(&e.url, 300)));
     attr(&url, "title", &e.url);
@@ -440,6 +445,7 @@ fn event_where(parent: &Element, e: &EventRecord) {
 /// "call requested by agent in 3 tabs": one step that opens to one entry per tab.
 fn fan_out(li: &Element, app: &App, call: &CallView, members: &[usize], rel_ms: f64, at: f64) {
     let events = app.events();
+    let tabs = &app.model.tabs;
     li.class_list()
         .add_2("fanout", &kind_class(EventKind::CallRequested))
         .ok();
@@ -453,9 +459,16 @@ fn fan_out(li: &Element, app: &App, call: &CallView, members: &[usize], rel_ms: 
     let details = add(li, el("details", "fanout"));
     let summary = add(&details, el("summary", "step-head"));
     times(&summary, rel_ms, at);
-    let tabs: Vec<String> = members
+    let tags: Vec<String> = members
         .iter()
-        .map(|i| events[*i].tab_id.to_string())
+        .map(|i| {
+            tabs.get(events[*i].tab_id)
+                .map_or_else(|| format!("tab {}", events[*i].tab_id), |l| l.tag())
+        })
+        .collect();
+    let hovers: Vec<String> = members
+        .iter()
+        .map(|i| tabs.hover(events[*i].tab_id))
         .collect();
     add(
         &summary,
@@ -465,19 +478,20 @@ fn fan_out(li: &Element, app: &App, call: &CallView, members: &[usize], rel_ms: 
             &format!("call requested by agent in {} tabs", members.len()),
         ),
     );
-    add(
-        &summary,
-        text("span", "kind", &format!("tabs {}", tabs.join(", "))),
-    );
+    let in_tabs = add(&summary, text("span", "kind", &tags.join(", ")));
+    attr(&in_tabs, "title", &hovers.join("\n"));
+    // How far apart the copies came, only when a reader would notice (no "within 0 ms").
     let spread = events[members[members.len() - 1]].captured_at - events[members[0]].captured_at;
-    add(
-        &summary,
-        text(
-            "span",
-            "seq",
-            &format!("within {}", format::duration(spread)),
-        ),
-    );
+    if spread >= 100.0 {
+        add(
+            &summary,
+            text(
+                "span",
+                "seq",
+                &format!("the last {} later", format::duration(spread)),
+            ),
+        );
+    }
     let ol = add(&details, el("ol", "members"));
     for i in members {
         let e = &events[*i];
@@ -485,77 +499,61 @@ fn fan_out(li: &Element, app: &App, call: &CallView, members: &[usize], rel_ms: 
         attr(&member, "data-seq", &e.seq.to_string());
         let line = add(&member, el("div", "step-head"));
         times(&line, e.captured_at - call.start, e.captured_at);
-        add(
+        let label = add(
             &line,
-            text("span", "label", &format!("in tab {}", e.tab_id)),
+            text("span", "label", &format!("in {}", tabs.short(e.tab_id))),
         );
+        attr(&label, "title", &tabs.hover(e.tab_id));
         add(&line, text("span", "seq", &format!("#{}", e.seq)));
-        event_where(&member, e);
-        step_flags(&member, call.flags_at(e.seq));
-        add(
-            &member,
-            text(
-                "pre",
-                "json",
-                &format::detail_json(&e.detail, e.detail_truncated),
-            ),
-        );
+        event_where(&member, app, e);
+        step_flags(&member, tabs, call.flags_at(e.seq));
+        detail_block(&member, e, Some(&call.call_id));
     }
 }
 
 /// The inbound request a call answered, with its events on the call's clock (so the wait
 /// before the call shows as negative times).
-fn linked_request(parent: &Element, data: Data, call: &CallView, req: &InboundView) {
+fn linked_request(parent: &Element, app: &App, call: &CallView, req: &InboundView) {
+    let data = app.data();
+    let name = texts::request_name(&app.model, req);
     let section = add(parent, el("section", "linked"));
     attr(&section, "aria-label", "Inbound request this call answered");
     let head = add(&section, el("div", "linked-head"));
-    add(
+    let line = add(
         &head,
         text(
             "span",
             "",
             &format!(
-                "Inbound request #{} in tab {}: {}; the customer asked {} before the call",
-                req.id,
-                req.tab_id,
+                "Answered inbound {name}: {}; the customer asked {} before the call",
                 req.state.label(),
                 format::duration(call.start - req.start)
             ),
         ),
     );
+    attr(&line, "title", &app.model.tabs.hover(req.tab_id));
     let open = add(
         &head,
         button("Show request", "open-inbound", &req.id.to_string()),
     );
-    attr(
-        &open,
-        "aria-label",
-        &format!("Show inbound request #{}", req.id),
-    );
+    attr(&open, "aria-label", &format!("Show inbound {name}"));
     let ol = add(&section, el("ol", "linked-events"));
     for i in &req.events {
         let e = &data.events[*i];
         let li = add(&ol, el("li", ""));
         times(&li, e.captured_at - call.start, e.captured_at);
         add(&li, text("span", "label", e.kind.label()));
-        add(
-            &li,
-            text("span", "seq", &format!("tab {} · #{}", e.tab_id, e.seq)),
-        );
+        add(&li, text("span", "seq", &format!("#{}", e.seq)));
     }
 }
 
 fn inbound_detail(parent: &Element, app: &App, req: &InboundView) {
     let data = app.data();
+    let tabs = &app.model.tabs;
     let head = add(parent, el("div", "detail-head"));
-    add(
-        &head,
-        text(
-            "h2",
-            "",
-            &format!("Inbound request #{} · tab {}", req.id, req.tab_id),
-        ),
-    );
+    let name = texts::request_name(&app.model, req);
+    let h2 = add(&head, text("h2", "", &format!("Inbound {name}")));
+    attr(&h2, "title", &tabs.hover(req.tab_id));
     if let Some(call) = &req.linked_call {
         let actions = add(&head, el("div", "detail-actions"));
         let b = add(&actions, button("Open the call", "open-call", call));
@@ -565,9 +563,14 @@ fn inbound_detail(parent: &Element, app: &App, req: &InboundView) {
     fact(
         &facts,
         "State",
-        &state_words(req.state.as_str(), req.state.label()),
+        &texts::state_words(req.state.as_str(), req.state.label()),
     );
-    fact(&facts, "Asked", &format::local_and_utc(req.start));
+    fact(
+        &facts,
+        "Tab",
+        &format!("{} (browser tab {})", tabs.short(req.tab_id), req.tab_id),
+    );
+    time_fact(&facts, "Asked", req.start);
     if let Some(end) = req.end {
         fact(&facts, "Closed after", &format::duration(end - req.start));
     }
@@ -575,13 +578,17 @@ fn inbound_detail(parent: &Element, app: &App, req: &InboundView) {
     if !sites.is_empty() {
         fact(&facts, "Sites", &sites.join(", "));
     }
-    fact(
+    let answered = fact(
         &facts,
         "Answered by",
-        req.linked_call
-            .as_deref()
-            .unwrap_or("no call linked (no call followed in this tab)"),
+        &req.linked_call.as_deref().map_or_else(
+            || "no call linked (no call followed in this tab)".to_string(),
+            |c| format::clip(c, 80),
+        ),
     );
+    if let Some(call) = &req.linked_call {
+        attr(&answered, "title", call);
+    }
     flags_box(parent, app, &req.flags, "this request");
     add(parent, text("h3", "steps-title", "Events"));
     let list = add(parent, el("ol", "steps"));
@@ -599,22 +606,9 @@ fn inbound_detail(parent: &Element, app: &App, req: &InboundView) {
         add(&line, text("span", "label", e.kind.label()));
         add(&line, text("span", "kind mono", e.kind.short()));
         add(&line, text("span", "seq", &format!("#{}", e.seq)));
-        event_where(&li, e);
-        for flag in req.flags.iter().filter(|f| f.seq == e.seq) {
-            li.class_list().add_1("flagged").ok();
-            add(
-                &li,
-                text("p", "step-flag", &format!("⚠ {}", flag.message())),
-            );
-        }
-        add(
-            &li,
-            text(
-                "pre",
-                "json",
-                &format::detail_json(&e.detail, e.detail_truncated),
-            ),
-        );
+        event_where(&li, app, e);
+        step_flags(&li, tabs, req.flags.iter().filter(|f| f.seq == e.seq));
+        detail_block(&li, e, None);
     }
 }
 
@@ -635,34 +629,24 @@ fn unassigned_detail(parent: &Element, app: &App, index: usize) {
         ),
     );
     let facts = add(parent, el("dl", "facts"));
-    fact(&facts, "When", &format::local_and_utc(e.captured_at));
+    time_fact(&facts, "When", e.captured_at);
+    let tabs = &app.model.tabs;
+    fact(
+        &facts,
+        "Tab",
+        &format!("{} (browser tab {})", tabs.short(e.tab_id), e.tab_id),
+    );
     let list = add(parent, el("ol", "steps"));
     let li = add(&list, el("li", "step"));
     attr(&li, "tabindex", "0");
     li.class_list().add_1(&kind_class(e.kind)).ok();
     attr(&li, "data-seq", &e.seq.to_string());
     let line = add(&li, el("div", "step-head"));
-    let abs = add(
-        &line,
-        text("time", "abs", &format::local_time(e.captured_at)),
-    );
-    attr(
-        &abs,
-        "title",
-        &format!("UTC {}", format::utc(e.captured_at)),
-    );
     add(&line, text("span", "label", e.kind.label()));
     add(&line, text("span", "kind mono", e.kind.short()));
     add(&line, text("span", "seq", &format!("#{}", e.seq)));
-    event_where(&li, e);
-    add(
-        &li,
-        text(
-            "pre",
-            "json",
-            &format::detail_json(&e.detail, e.detail_truncated),
-        ),
-    );
+    event_where(&li, app, e);
+    detail_block(&li, e, None);
 }
 
 fn kind_class(kind: EventKind) -> String {

@@ -25,7 +25,7 @@
 //! | `.flags li[data-flag=<code>]` | in `#timeline`: each problem in plain words |
 //! | `.step` | one timeline step (`data-seq`); `.step.fanout` holds a `<details>` with one `.member` per tab; `.step.note` a tab note; `.step.match` matches the filters |
 //! | `pre.json` | an event's `detail` as indented JSON |
-//! | `#copy-call-id`, `#copy-markdown`, `#export-call` | in `#timeline`, for the selected call |
+//! | `#copy-call-id`, `#copy-markdown`, `#copy-text`, `#export-call` | in `#timeline`, for the selected call |
 //! | `#pause` | pause/resume capture (`aria-pressed`) |
 //! | `#clear`, `#clear-confirm`, `#clear-cancel` | clear the log, after the in-page confirmation |
 //! | `#retention` | most events kept (number input; applies on change) |
@@ -918,7 +918,8 @@ fn run_action(app: &Shared, action: &str, arg: &str) {
         "export-filtered" => actions::export_filtered(app),
         "export-call" => actions::export_call(app),
         "copy-call-id" => actions::copy_call_id(&app.borrow()),
-        "copy-markdown" => actions::copy_markdown(&app.borrow()),
+        "copy-markdown" => actions::copy_call(&app.borrow(), actions::CopyAs::Markdown),
+        "copy-text" => actions::copy_call(&app.borrow(), actions::CopyAs::Text),
         "open-tab" => actions::open_in_tab(&app.borrow()),
         // Synchronously, inside the click: both browsers open a panel only during a gesture.
         "open-side-panel" => {
