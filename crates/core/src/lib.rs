@@ -13,6 +13,7 @@ pub mod log;
 pub mod markdown;
 pub mod protocol;
 pub mod record;
+pub mod search;
 pub mod sentinel;
 pub mod store;
 pub mod summary;

@@ -695,7 +695,7 @@ pub fn filter_events<'a>(events: &'a [EventRecord], filter: &Filter) -> Vec<&'a 
 
 /// `needle` is already lower case. ASCII needles compare bytes without allocating: ASCII
 /// bytes never occur inside a multi-byte UTF-8 character, so this cannot match half a char.
-fn contains_ci(hay: &str, needle: &str) -> bool {
+pub(crate) fn contains_ci(hay: &str, needle: &str) -> bool {
     if needle.is_ascii() {
         let (h, n) = (hay.as_bytes(), needle.as_bytes());
         return n.len() <= h.len() && h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n));

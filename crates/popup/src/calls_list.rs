@@ -398,7 +398,7 @@ pub fn key_target(key: &str, current: Option<usize>, len: usize) -> Option<usize
 
 /// A rendered row by key, from the keyed rows (never through a CSS selector, which would
 /// need the page-supplied key escaped).
-fn row_by_key(app: &App, key: &str) -> Option<HtmlElement> {
+pub fn row_by_key(app: &App, key: &str) -> Option<HtmlElement> {
     app.rows
         .rows
         .iter()
@@ -503,14 +503,15 @@ fn empty_message(app: &App) -> String {
         Pane::Unassigned => "call events without a callId",
     };
     if !app.filters.is_empty() {
-        let tab_note = if app.filters.current_tab_only && app.current_tab.is_none() {
+        let current = app.filters.tab == crate::filters::TabScope::Current;
+        let tab_note = if current && app.current_tab.is_none() {
             " (the current tab is not known here)"
         } else {
             ""
         };
         return format!(
             "No {what} match the filters ({}){tab_note}.",
-            app.filters.describe()
+            app.filters.describe(&app.labels)
         );
     }
     if app.events().is_empty() {

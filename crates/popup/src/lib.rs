@@ -11,6 +11,9 @@ mod calls_list;
 mod dom;
 mod export;
 mod filters;
+mod find;
+#[cfg(test)]
+mod fixtures;
 mod format;
 mod host;
 mod import;

@@ -10,8 +10,10 @@ use std::collections::{HashMap, HashSet};
 
 use fvi_core::lifecycle::{CallState, Flag, InboundState, Thresholds};
 use fvi_core::tabs::TabLabels;
-use fvi_core::timeline::{self, Filter, StepBody};
+use fvi_core::timeline::{self, StepBody};
 use fvi_core::{EventRecord, TabNote};
+
+use crate::filters::Query;
 
 /// The log being shown (the live one or an imported file), borrowed from whoever owns it.
 #[derive(Clone, Copy)]
@@ -490,25 +492,61 @@ pub struct Shown {
 }
 
 impl Shown {
-    pub fn compute(model: &Model, data: Data, filter: &Filter) -> Shown {
-        if filter.is_empty() {
+    /// What `query` lets through. The search matches an event by its own facts
+    /// (`Search::event`) or by its call's or request's state and problems
+    /// (`Search::group`); either way only events within the tab and type filters count.
+    /// Problems only keeps the calls and requests with flags (events without a callId have
+    /// no lifecycle, so that list is left as the other filters make it).
+    pub fn compute(model: &Model, data: Data, query: &Query) -> Shown {
+        let problem = |flags: &[Flag]| !query.problems_only || !flags.is_empty();
+        if query.filter.is_empty() && query.search.is_empty() {
+            let calls = (0..model.calls.len())
+                .filter(|i| problem(&model.calls[*i].flags))
+                .collect();
+            let inbound = (0..model.inbound.len())
+                .filter(|i| problem(&model.inbound[*i].flags))
+                .collect();
             return Shown {
-                calls: (0..model.calls.len()).collect(),
-                inbound: by_tab(model, (0..model.inbound.len()).collect()),
+                calls,
+                inbound: by_tab(model, inbound),
                 unassigned: (0..model.unassigned.len()).collect(),
                 matched: None,
             };
         }
-        let mut matched = vec![false; data.events.len()];
-        for e in timeline::filter_events(data.events, filter) {
-            matched[index_of(data.events, e)] = true;
+        let mut in_scope = vec![false; data.events.len()];
+        for e in timeline::filter_events(data.events, &query.filter) {
+            in_scope[index_of(data.events, e)] = true;
+        }
+        let mut matched: Vec<bool> = in_scope
+            .iter()
+            .zip(data.events)
+            .map(|(scope, e)| *scope && query.search.event(e))
+            .collect();
+        if !query.search.is_empty() {
+            let groups = model
+                .calls
+                .iter()
+                .filter(|c| query.search.group(c.state.as_str(), &c.flags))
+                .map(|c| &c.events)
+                .chain(
+                    model
+                        .inbound
+                        .iter()
+                        .filter(|r| query.search.group(r.state.as_str(), &r.flags))
+                        .map(|r| &r.events),
+                );
+            for events in groups {
+                for i in events {
+                    matched[*i] |= in_scope[*i];
+                }
+            }
         }
         let any = |events: &[usize]| events.iter().any(|i| matched[*i]);
         let calls = (0..model.calls.len())
-            .filter(|i| any(&model.calls[*i].events))
+            .filter(|i| problem(&model.calls[*i].flags) && any(&model.calls[*i].events))
             .collect();
         let inbound = (0..model.inbound.len())
-            .filter(|i| any(&model.inbound[*i].events))
+            .filter(|i| problem(&model.inbound[*i].flags) && any(&model.inbound[*i].events))
             .collect();
         let inbound = by_tab(model, inbound);
         let unassigned = (0..model.unassigned.len())
@@ -714,26 +752,95 @@ mod tests {
         );
     }
 
+    /// Each filter setting over the session and one anomalous call `c` (accepted with no
+    /// request, in tab 5): (filters, shown calls, inbound requests, events without callId).
     #[test]
-    fn filters_select_whole_calls() {
+    fn filters_select_whole_groups() {
+        use crate::filters::{Filters, TabScope};
+        let mut events = session();
+        events.push(crate::fixtures::titled(
+            event(10, EventKind::CallAccepted, Some("c"), 5, 14_000.0),
+            "Acme CRM",
+        ));
+        let data = log_of(&events);
+        let model = Model::build(data);
+        let labels = fvi_core::tabs::TabLabels::of(&events);
+        let text = |t: &str| Filters {
+            text: t.into(),
+            ..Filters::default()
+        };
+        let problems = Filters {
+            problems_only: true,
+            ..Filters::default()
+        };
+        let cases: Vec<(Filters, &[&str], usize, usize)> = vec![
+            (Filters::default(), &["c", "b", "a"], 1, 1),
+            (
+                Filters {
+                    kind: Some(EventKind::CallDenied),
+                    ..Filters::default()
+                },
+                &["b"],
+                0,
+                0,
+            ),
+            (
+                Filters {
+                    tab: TabScope::Tab(6),
+                    ..Filters::default()
+                },
+                &["b", "a"],
+                0,
+                0,
+            ),
+            // State and type: b was denied.
+            (text("DENIED"), &["b"], 0, 0),
+            // A problem's words; a page title (c's tab is labelled by it, so the tab's
+            // other calls and request match too).
+            (text("no callRequested"), &["c"], 0, 0),
+            (text("acme crm"), &["c", "a"], 1, 0),
+            // The tab label's number: tab 7 is the log's third tab.
+            (text("t3"), &[], 0, 1),
+            (problems.clone(), &["c"], 0, 1),
+            (
+                Filters {
+                    tab: TabScope::Tab(6),
+                    ..problems
+                },
+                &[],
+                0,
+                0,
+            ),
+        ];
+        for (filters, calls, inbound, unassigned) in cases {
+            let shown = Shown::compute(&model, data, &filters.query(None, &labels));
+            let ids: Vec<&str> = shown
+                .calls
+                .iter()
+                .map(|i| model.calls[*i].call_id.as_str())
+                .collect();
+            assert_eq!(ids, calls, "{filters:?}");
+            assert_eq!(shown.inbound.len(), inbound, "{filters:?}: inbound");
+            assert_eq!(
+                shown.unassigned.len(),
+                unassigned,
+                "{filters:?}: unassigned"
+            );
+        }
+    }
+
+    #[test]
+    fn filters_mark_the_matching_steps() {
         let events = session();
         let data = log_of(&events);
         let model = Model::build(data);
-        let filter = Filter {
-            kinds: Some([EventKind::CallDenied].into()),
-            ..Filter::default()
+        let filters = crate::filters::Filters {
+            kind: Some(EventKind::CallDenied),
+            ..Default::default()
         };
-        let shown = Shown::compute(&model, data, &filter);
-        assert_eq!(shown.calls, vec![0]);
-        assert!(shown.inbound.is_empty() && shown.unassigned.is_empty());
+        let query = filters.query(None, &fvi_core::tabs::TabLabels::of(&events));
+        let shown = Shown::compute(&model, data, &query);
         assert_eq!(shown.event_indices(&model), vec![6, 7]);
         assert!(shown.is_match(7) && !shown.is_match(6));
-
-        let by_tab = Filter {
-            tab: Some(6),
-            ..Filter::default()
-        };
-        let shown = Shown::compute(&model, data, &by_tab);
-        assert_eq!(shown.calls, vec![0, 1]);
     }
 }

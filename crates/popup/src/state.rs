@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use fvi_browser::ExtListener;
 use fvi_core::export::{ExportFile, Stats};
 use fvi_core::protocol::Health;
+use fvi_core::tabs::TabLabels;
 use fvi_core::EventRecord;
 
 use crate::filters::Filters;
@@ -90,6 +91,8 @@ pub struct App {
     /// The "now" the live model was judged at.
     pub live_now: f64,
     pub model: Model,
+    /// The labels of the tabs of the log on screen ("T2 · Acme CRM"), kept with the model.
+    pub labels: TabLabels,
     pub shown: Shown,
     pub filters: Filters,
     /// The tab "this tab" means (for the tab filter): the tab the popup was opened over, the
@@ -155,6 +158,7 @@ impl App {
             imported: None,
             live_now: 0.0,
             model: Model::empty(),
+            labels: TabLabels::default(),
             shown: Shown::empty(),
             filters: Filters::default(),
             current_tab: None,
@@ -245,6 +249,7 @@ impl App {
         }
         self.log_version += 1;
         self.live_now = js_sys::Date::now();
+        self.relabel(self.model.seen());
         let none = (HashSet::new(), HashSet::new());
         let mut model = std::mem::replace(&mut self.model, Model::empty());
         model.extend(self.data(), &none.0, &none.1);
@@ -272,6 +277,7 @@ impl App {
             self.live_now = js_sys::Date::now();
         }
         self.model = Model::build(self.data());
+        self.labels = TabLabels::of(self.data().events);
         if self.is_partial() {
             // The newest chunks alone can cut a call in two, and its newer half would look
             // broken ("accepted without a request"). No verdicts until the whole log is in.
@@ -285,10 +291,92 @@ impl App {
         self.refilter();
     }
 
+    /// Labels the tabs again when the events after the first `from` bring a tab, a title
+    /// or a page the labels do not have yet (rarely: a live update is mostly more events
+    /// of the same pages).
+    fn relabel(&mut self, from: usize) {
+        let events = self.data().events;
+        let news = |e: &EventRecord| match self.labels.get(e.tab_id) {
+            None => true,
+            Some(label) => {
+                let title = e.top_title.as_ref().filter(|t| !t.trim().is_empty());
+                (title.is_some() && title != label.title.as_ref())
+                    || (e.top_url.is_some() && e.top_url != label.url)
+            }
+        };
+        if events.iter().skip(from).any(news) {
+            self.labels = TabLabels::of(self.data().events);
+        }
+    }
+
     /// Recomputes what the filters let through, without regrouping.
     pub fn refilter(&mut self) {
-        let filter = self.filters.to_core(self.current_tab);
-        self.shown = Shown::compute(&self.model, self.data(), &filter);
+        let query = self.filters.query(self.current_tab, &self.labels);
+        self.shown = Shown::compute(&self.model, self.data(), &query);
+    }
+
+    /// Whether the shown row at `position` of the current pane has problems.
+    fn has_problems(&self, row: usize) -> bool {
+        match self.pane {
+            Pane::Calls => !self.model.calls[row].flags.is_empty(),
+            Pane::Inbound => !self.model.inbound[row].flags.is_empty(),
+            Pane::Unassigned => false,
+        }
+    }
+
+    /// Positions (among the shown rows of the current pane) of the rows with problems.
+    pub fn problem_positions(&self) -> Vec<usize> {
+        let rows = self.shown_rows();
+        (0..rows.len())
+            .filter(|p| self.has_problems(rows[*p]))
+            .collect()
+    }
+
+    /// Selects the next (or previous) row with problems in the current list, round at the
+    /// ends (`find::step`); returns which problem it is and how many the list shows
+    /// (`(1, 2)`: the first of two), or `None` when it shows none.
+    pub fn step_problem(&mut self, forward: bool) -> Option<(usize, usize)> {
+        let problems = self.problem_positions();
+        let to = crate::find::step(&problems, self.selected_position(), forward)?;
+        let key = self.key_at(to)?;
+        if self.selected_key().as_deref() != Some(&key) {
+            self.all_steps = false;
+        }
+        self.select_key(&key);
+        self.ensure_selection();
+        let nth = problems.iter().position(|p| *p == to)? + 1;
+        Some((nth, problems.len()))
+    }
+
+    /// Leads to the problems (a click on the summary's problem count): the list that has
+    /// them (calls first), problems only, the first one selected. Other filters stay
+    /// unless they would hide every problem. `false` when the log has none.
+    pub fn show_problems(&mut self) -> bool {
+        let calls = self.model.calls.iter().any(|c| !c.flags.is_empty());
+        let inbound = self.model.inbound.iter().any(|r| !r.flags.is_empty());
+        self.pane = match (calls, inbound) {
+            (true, _) => Pane::Calls,
+            (false, true) => Pane::Inbound,
+            (false, false) => return false,
+        };
+        self.filters.problems_only = true;
+        self.limit = PAGE_ROWS;
+        self.refilter();
+        if self.shown_rows().is_empty() {
+            self.filters = Filters {
+                problems_only: true,
+                ..Filters::default()
+            };
+            self.refilter();
+        }
+        if let Some(key) = self.key_at(0) {
+            if self.selected_key().as_deref() != Some(&key) {
+                self.all_steps = false;
+            }
+            self.select_key(&key);
+        }
+        self.ensure_selection();
+        true
     }
 
     /// Positions (into the model) of the shown rows of the current pane.
@@ -376,5 +464,133 @@ impl App {
     /// Only the newest part of the live log is loaded yet; exports wait for the rest.
     pub fn is_partial(&self) -> bool {
         self.is_live() && self.live.as_ref().is_some_and(|l| l.is_partial())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::record;
+    use fvi_core::export::{ExportFile, Generator};
+    use fvi_core::EventKind;
+
+    /// A day of `calls` calls, one a minute, each requested and accepted, except those at
+    /// the list rows in `flagged` (newest first), which are accepted with no request;
+    /// opened the way an imported file is, so no clock is read.
+    fn day(calls: usize, flagged: &[usize]) -> App {
+        let mut events = Vec::new();
+        for n in 0..calls {
+            let row = calls - 1 - n;
+            let id = format!("call-{row:03}");
+            let at = 1_764_000_000_000.0 + n as f64 * 60_000.0;
+            let tab = 1 + (n % 3) as i64;
+            let seq = events.len() as u64 + 1;
+            if !flagged.contains(&row) {
+                events.push(record(seq, EventKind::CallRequested, Some(&id), tab, at));
+            }
+            let seq = events.len() as u64 + 1;
+            events.push(record(
+                seq,
+                EventKind::CallAccepted,
+                Some(&id),
+                tab,
+                at + 4_000.0,
+            ));
+        }
+        let now = 1_764_000_000_000.0 + calls as f64 * 60_000.0;
+        let mut app = App::new();
+        app.imported = Some(Imported {
+            name: "day.json".into(),
+            file: ExportFile {
+                format: "fullview-event-inspector".into(),
+                version: 1,
+                exported_at: String::new(),
+                generator: Generator {
+                    name: "test".into(),
+                    version: "0".into(),
+                    browser: "none".into(),
+                },
+                events,
+                calls: Vec::new(),
+                inbound: Vec::new(),
+                tab_notes: Vec::new(),
+                stats: Stats::default(),
+            },
+            now,
+        });
+        app.rebuild();
+        app.ensure_selection();
+        app
+    }
+
+    #[derive(Debug, Clone, Copy)]
+    enum Action {
+        /// A click on the summary's problem count.
+        ProblemCount,
+        Next,
+        Previous,
+    }
+
+    /// Issue 12's target: in a day of 300 calls whose two problems are rows 67 and 177,
+    /// each is selected, and rendered (the view scrolls the selection into view), within
+    /// two actions of the first screen.
+    #[test]
+    fn each_problem_of_a_300_call_day_is_two_actions_away() {
+        use Action::*;
+        let cases: &[(&[Action], &str, usize)] = &[
+            // (actions from the first screen, the call selected, its position in the list)
+            (&[ProblemCount], "call-067", 0),
+            (&[ProblemCount, Next], "call-177", 1),
+            (&[Next], "call-067", 67),
+            (&[Next, Next], "call-177", 177),
+            (&[Previous], "call-177", 177),
+            (&[ProblemCount, Previous], "call-177", 1),
+        ];
+        for (actions, want, position) in cases {
+            let mut app = day(300, &[67, 177]);
+            assert_eq!(app.model.calls.len(), 300);
+            assert_eq!(
+                app.selection.call.as_deref(),
+                Some("call-000"),
+                "the newest first"
+            );
+            for action in *actions {
+                match action {
+                    ProblemCount => assert!(app.show_problems()),
+                    Next => assert!(app.step_problem(true).is_some()),
+                    Previous => assert!(app.step_problem(false).is_some()),
+                }
+            }
+            assert_eq!(app.selection.call.as_deref(), Some(*want), "{actions:?}");
+            assert_eq!(app.selected_position(), Some(*position), "{actions:?}");
+            assert!(*position < app.limit, "{actions:?}: the row is rendered");
+            assert!(!app.model.calls[app.shown.calls[*position]].flags.is_empty());
+        }
+    }
+
+    /// The problem count leads to the problems even when the filters hid them all, and
+    /// says which problem of how many each step reaches.
+    #[test]
+    fn the_problem_count_clears_filters_that_hide_every_problem() {
+        let mut app = day(10, &[4]);
+        app.filters.text = "call-001".into();
+        app.refilter();
+        app.ensure_selection();
+        assert_eq!(app.problem_positions(), Vec::<usize>::new());
+        assert_eq!(app.step_problem(true), None);
+        assert!(app.show_problems());
+        assert_eq!(
+            app.filters,
+            Filters {
+                problems_only: true,
+                ..Filters::default()
+            }
+        );
+        assert_eq!(app.selection.call.as_deref(), Some("call-004"));
+        assert_eq!(app.step_problem(true), Some((1, 1)));
+
+        let mut clean = day(10, &[]);
+        assert!(!clean.show_problems(), "no problems: nothing to show");
+        assert!(!clean.filters.problems_only);
     }
 }

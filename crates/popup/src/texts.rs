@@ -88,20 +88,62 @@ pub fn status_view(status: &Status, facts: &LogFacts) -> StatusView {
     }
 }
 
-/// `#summary`: "18 events · 4 calls · ⚠ 2 problems", "(imported)" for a file.
-pub fn summary(events: usize, calls: usize, problems: usize, live: bool) -> String {
+/// What `#summary` counts: the log on screen.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Figures {
+    pub events: usize,
+    pub calls: usize,
+    pub tabs: usize,
+    pub problems: usize,
+    /// The first and last capture time, when the log holds events.
+    pub span: Option<(f64, f64)>,
+    /// The live log, or an imported file.
+    pub live: bool,
+}
+
+/// `#summary`: its text, and the problem count, which is a button that leads to them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryView {
+    /// "18 events · 4 calls"; for an imported file, its figures: "Imported file: 18
+    /// events · 4 calls · 2 tabs · 2026-11-23 14:03:07 to 14:20:11 (17 min)".
+    pub text: String,
+    /// "⚠ 2 problems", when there are any.
+    pub problems: Option<String>,
+}
+
+pub fn summary(f: &Figures, clock: &dyn format::Clock) -> SummaryView {
     let mut parts = vec![
-        format::plural(events, "event", "events"),
-        format::plural(calls, "call", "calls"),
+        format::plural(f.events, "event", "events"),
+        format::plural(f.calls, "call", "calls"),
     ];
-    if problems > 0 {
-        parts.push(format!(
-            "⚠ {}",
-            format::plural(problems, "problem", "problems")
-        ));
+    if !f.live {
+        parts.push(format::plural(f.tabs, "tab", "tabs"));
+        if let Some((from, to)) = f.span {
+            let (start, end) = (clock.date_time(from), clock.date_time(to));
+            let end = match (start.get(..11), end.get(11..)) {
+                (Some(day), Some(time)) if end.starts_with(day) => time.to_string(),
+                _ => end,
+            };
+            parts.push(if to > from {
+                format!(
+                    "{start} to {end} ({})",
+                    fvi_core::time::readable_duration(to - from)
+                )
+            } else {
+                start
+            });
+        }
     }
-    let source = if live { "" } else { " (imported)" };
-    format!("{}{source}", parts.join(" · "))
+    let text = parts.join(" · ");
+    SummaryView {
+        text: if f.live {
+            text
+        } else {
+            format!("Imported file: {text}")
+        },
+        problems: (f.problems > 0)
+            .then(|| format!("⚠ {}", format::plural(f.problems, "problem", "problems"))),
+    }
 }
 
 /// `#accept-delay`: the answer the engineer looks for first.
@@ -483,12 +525,89 @@ mod tests {
         }
     }
 
+    /// A fixed clock in UTC: host tests have no browser to ask for the local zone.
+    struct Utc;
+    impl format::Clock for Utc {
+        fn now(&self) -> f64 {
+            0.0
+        }
+        fn date_time(&self, ms: f64) -> String {
+            fvi_core::time::format_utc(ms).chars().take(19).collect()
+        }
+    }
+
+    /// (figures, text, problem button) for the live log and imported files.
     #[test]
     fn summary_counts_what_is_on_screen() {
-        assert_eq!(summary(18, 4, 0, true), "18 events · 4 calls");
-        assert_eq!(
-            summary(1, 1, 2, false),
-            "1 event · 1 call · ⚠ 2 problems (imported)"
-        );
+        let t = 1_764_000_000_000.0; // 2025-11-24 16:00:00 UTC
+        let live = Figures {
+            events: 18,
+            calls: 4,
+            tabs: 2,
+            span: Some((t, t + 60_000.0)),
+            live: true,
+            ..Figures::default()
+        };
+        let file = Figures {
+            live: false,
+            problems: 2,
+            ..live.clone()
+        };
+        let cases = [
+            (live.clone(), "18 events · 4 calls", None),
+            (
+                Figures {
+                    problems: 1,
+                    ..live.clone()
+                },
+                "18 events · 4 calls",
+                Some("⚠ 1 problem"),
+            ),
+            (
+                file.clone(),
+                "Imported file: 18 events · 4 calls · 2 tabs · 2025-11-24 16:00:00 to \
+                 16:01:00 (1 min 0 s)",
+                Some("⚠ 2 problems"),
+            ),
+            (
+                // Over midnight: both dates.
+                Figures {
+                    span: Some((t, t + 9.0 * 3_600_000.0)),
+                    problems: 0,
+                    ..file.clone()
+                },
+                "Imported file: 18 events · 4 calls · 2 tabs · 2025-11-24 16:00:00 to \
+                 2025-11-25 01:00:00 (9 h 0 min)",
+                None,
+            ),
+            (
+                Figures {
+                    events: 1,
+                    calls: 1,
+                    tabs: 1,
+                    span: Some((t, t)),
+                    ..file.clone()
+                },
+                "Imported file: 1 event · 1 call · 1 tab · 2025-11-24 16:00:00",
+                Some("⚠ 2 problems"),
+            ),
+            (
+                Figures {
+                    events: 0,
+                    calls: 0,
+                    tabs: 0,
+                    span: None,
+                    problems: 0,
+                    live: false,
+                },
+                "Imported file: 0 events · 0 calls · 0 tabs",
+                None,
+            ),
+        ];
+        for (figures, text, problems) in cases {
+            let view = summary(&figures, &Utc);
+            assert_eq!(view.text, text, "{figures:?}");
+            assert_eq!(view.problems.as_deref(), problems, "{figures:?}");
+        }
     }
 }

@@ -10,9 +10,11 @@
 //! | `#import` | file input ("Import…"), opens an export read-only |
 //! | `#imported-banner` | visible while an imported file is shown: "Imported: <name> — read-only"; `#back-to-live` leaves it |
 //! | `#open-tab` | opens this view in a browser tab |
-//! | `#filter-tab` | select: `all` (default) or `current` |
+//! | `#filter-tab` | select: `all` (default), `current`, or `tab:<id>` for each tab of the log, its text the tab's label (`T2 · Title`) |
 //! | `#filter-type` | select: `""` (all) or a full event name (`fullview:callDenied`) |
-//! | `#filter-text` | search over callId and URL |
+//! | `#filter-problems` | checkbox: only calls and inbound requests with problems |
+//! | `#problem-keys` | the hint for the keys `n` (next problem) and `p` (previous), shown while the log has problems |
+//! | `#filter-text` | search over callId, URL, page title, tab label, event type, state and problem texts (`fvi_core::search`) |
 //! | `#filter-reset` | clears the filters (hidden when none is set) |
 //! | `#view-calls`, `#view-inbound`, `#view-unassigned` | switch the list; text says the count |
 //! | `#calls` | listbox of calls, newest first: `li.call[role=option]` with `data-call-id` (and `data-key`), `aria-selected` |
@@ -36,7 +38,8 @@
 //! | `#back-to-list` | in a narrow window, from the timeline back to the list (`html.detail-open` shows the timeline) |
 //! | `html[data-fvi-host]` | `popup`, `tab`, `side` or `devtools` (crates/popup/src/host.rs) |
 //! | `#status` | the latest message (loading, errors, import refusals, "Copied …") |
-//! | `#summary` | counts of the log on screen |
+//! | `#summary` | counts of the log on screen (`#summary-text`; an imported file's figures: events, calls, tabs, time span); `#show-problems` is its problem count, a button that turns on problems only and selects the first |
+//! | `#selected-mark` | shown while the selected row is scrolled out of the list: "↓ Selected call · 67 newer calls above" (class `up` or `down`, `data-position`); a click scrolls back to it |
 //! | `#paused-banner`, `#evicted-banner`, `#malformed-banner` | shown when capture is paused, retention dropped calls, messages were refused |
 //! | `#storage-banner` | shown while the background's writes to storage fail: since when, how many events wait (also in `data-waiting`), the browser's words |
 //! | `html[data-fvi-renders]` | increments after every render (wait on it in tests) |
@@ -61,7 +64,8 @@ use web_sys::{Element, HtmlElement, HtmlInputElement, KeyboardEvent};
 use crate::actions;
 use crate::calls_list;
 use crate::dom::{self, attr, by_id};
-use crate::filters::Filters;
+use crate::filters::{Filters, TabScope};
+use crate::find;
 use crate::format;
 use crate::host::Host;
 use crate::import;
@@ -108,9 +112,6 @@ pub fn mount(app: &Shared) -> Result<View, JsValue> {
         "open-side-panel",
         !(matches!(host, Host::Popup | Host::Tab) && fvi_browser::panels::has_side_panel()),
     );
-    if let Ok(Some(option)) = dom::document().query_selector("#filter-tab option[value=current]") {
-        dom::set_text(&option, host.this_tab_label());
-    }
     Filters::install_type_options();
     {
         let mut a = app.borrow_mut();
@@ -131,7 +132,7 @@ pub fn mount(app: &Shared) -> Result<View, JsValue> {
         }
     }));
 
-    for id in ["filter-tab", "filter-type"] {
+    for id in ["filter-tab", "filter-type", "filter-problems"] {
         let app = app.clone();
         listeners.push(listen(id, "change", move |_| apply_filters(&app))?);
     }
@@ -148,6 +149,11 @@ pub fn mount(app: &Shared) -> Result<View, JsValue> {
                 apply_filters(&app);
             }
         });
+    })?);
+    // The selected row's mark follows the list's scrolling.
+    let on_scroll = app.clone();
+    listeners.push(listen("list-scroll", "scroll", move |_| {
+        find::schedule_mark(&on_scroll)
     })?);
     let on_retention = app.clone();
     listeners.push(listen("retention", "change", move |_| {
@@ -364,7 +370,7 @@ async fn set_current_tab(app: &Shared, tab: Option<i64>) {
         let changed = a.current_tab != tab;
         a.current_tab = tab;
         a.tab_state = state;
-        changed && a.filters.current_tab_only && !a.loading
+        changed && a.filters.tab == TabScope::Current && !a.loading
     };
     if refilter {
         {
@@ -610,6 +616,7 @@ pub fn render_all(app: &Shared) {
     calls_list::restore_anchor(&app.borrow(), anchor);
     set_detail_scroll(detail_scroll_to);
     tick_while_counting(app, &clock);
+    find::schedule_mark(app);
     let root = root();
     let renders: u64 = root
         .get_attribute("data-fvi-renders")
@@ -666,6 +673,7 @@ fn render_detail(app: &Shared, scroll_before: i32) -> Option<i32> {
 fn render_list(app: &Shared) {
     let clock = clock(&app.borrow());
     calls_list::render(&mut app.borrow_mut(), &clock);
+    find::schedule_mark(app);
 }
 
 fn set_detail_scroll(to: Option<i32>) {
@@ -745,14 +753,15 @@ pub fn render_controls(app: &App) {
         }
     }
 
-    if let Some(s) = by_id("summary") {
-        let text = texts::summary(
-            app.events().len(),
-            app.model.calls.len(),
-            app.model.flag_count(),
-            live,
+    render_summary(app);
+    if let Some(select) = dom::by_id_as::<web_sys::HtmlSelectElement>("filter-tab") {
+        let options = crate::filters::tab_options(
+            &app.labels,
+            app.placement.host.this_tab_label(),
+            app.current_tab,
+            app.filters.tab,
         );
-        dom::set_text(&s, &text);
+        crate::filters::render_tab_options(&select, &options, &app.filters.tab.value());
     }
     // The status line, judged against the log on screen now.
     FACTS.with(|f| f.set(log_facts(app)));
@@ -808,12 +817,49 @@ pub fn render_controls(app: &App) {
         }
     }
     if let Some(hint) = by_id("retention-hint") {
-        let stored = app.live.as_ref().map_or(0, |l| l.events.len());
-        dom::set_text(&hint, &format!("events (now {})", format::count(stored)));
+        let stored = format::count(app.live.as_ref().map_or(0, |l| l.events.len()));
+        // An imported file is read-only: these controls are the live log's.
+        let text = if live {
+            format!("events (now {stored})")
+        } else {
+            format!("events in the live log (now {stored})")
+        };
+        dom::set_text(&hint, &text);
     }
     if !live {
         dom::set_hidden("clear-box", true);
     }
+}
+
+/// `#summary`: the counts of the log on screen (an imported file's figures), and the
+/// problem count as a button that leads to the problems.
+fn render_summary(app: &App) {
+    let events = app.events();
+    let span = if app.is_live() {
+        None
+    } else {
+        let times = events.iter().map(|e| e.captured_at);
+        let first = times.clone().fold(f64::INFINITY, f64::min);
+        let last = times.fold(f64::NEG_INFINITY, f64::max);
+        (first <= last).then_some((first, last))
+    };
+    let figures = texts::Figures {
+        events: events.len(),
+        calls: app.model.calls.len(),
+        tabs: app.labels.all().len(),
+        problems: app.model.flag_count(),
+        span,
+        live: app.is_live(),
+    };
+    let view = texts::summary(&figures, &clock(app));
+    if let Some(text) = by_id("summary-text") {
+        dom::set_text(&text, &view.text);
+    }
+    if let Some(button) = by_id("show-problems") {
+        button.set_hidden(view.problems.is_none());
+        dom::set_text(&button, view.problems.as_deref().unwrap_or(""));
+    }
+    dom::set_hidden("problem-keys", view.problems.is_none());
 }
 
 thread_local! {
@@ -938,6 +984,8 @@ fn run_action(app: &Shared, action: &str, arg: &str) {
         "clear-confirm" => actions::confirm_clear(),
         "back-to-live" => import::back_to_live(app),
         "filter-reset" => reset_filters(app),
+        "show-problems" => show_problems(app),
+        "to-selected" => calls_list::focus_selected(&app.borrow()),
         "show-more" => {
             app.borrow_mut().limit += PAGE_ROWS;
             render_list(app);
@@ -1007,6 +1055,7 @@ fn select(app: &Shared, key: &str, focus: bool) {
     if focus {
         calls_list::focus_selected(&app.borrow());
     }
+    find::schedule_mark(app);
 }
 
 fn keydown(app: &Shared, event: &KeyboardEvent) {
@@ -1018,6 +1067,20 @@ fn keydown(app: &Shared, event: &KeyboardEvent) {
         actions::cancel_clear();
         event.prevent_default();
         return;
+    }
+
+    // `n` and `p`: the next and previous problem, from anywhere but a text field.
+    let modified = event.ctrl_key() || event.meta_key() || event.alt_key();
+    if (key == find::NEXT_KEY || key == find::PREVIOUS_KEY) && !modified {
+        let editable = target
+            .dyn_ref::<HtmlElement>()
+            .is_some_and(|e| e.is_content_editable());
+        let kind = target.get_attribute("type").unwrap_or_default();
+        if !find::is_typing(&target.tag_name(), &kind, editable) {
+            event.prevent_default();
+            step_problem(app, key == find::NEXT_KEY);
+            return;
+        }
     }
 
     // The list switcher is a tab list: arrows move between its tabs.
@@ -1095,6 +1158,61 @@ fn keydown(app: &Shared, event: &KeyboardEvent) {
             _ => {}
         }
     }
+}
+
+/// Selects the next (or previous) problem of the list, scrolls it into view and focuses
+/// it, and says which it is.
+fn step_problem(app: &Shared, forward: bool) {
+    let limit = app.borrow().limit;
+    let step = app.borrow_mut().step_problem(forward);
+    let key = app.borrow().selected_key();
+    match (step, key) {
+        (Some((nth, total)), Some(key)) => {
+            // A problem far down the list: its rows are rendered first.
+            if app.borrow().limit != limit {
+                render_list(app);
+            }
+            select(app, &key, true);
+            status_while(
+                &format!(
+                    "Problem {nth} of {total} in this list · {}",
+                    find::KEYS_HINT
+                ),
+                texts::Holds::UntilLogChanges(shown_log_version()),
+            );
+        }
+        _ => status("No problems in this list.", false),
+    }
+}
+
+/// Leads to the problems (the summary's problem count): problems only, the first one
+/// selected and in view.
+fn show_problems(app: &Shared) {
+    {
+        let mut a = app.borrow_mut();
+        if !a.show_problems() {
+            return;
+        }
+        a.filters.save(a.placement.host);
+        a.filters.write_controls();
+    }
+    if let Some(scroll) = by_id("list-scroll") {
+        scroll.set_scroll_top(0);
+    }
+    render_all(app);
+    calls_list::focus_selected(&app.borrow());
+    let (total, pane) = {
+        let a = app.borrow();
+        (a.problem_positions().len(), a.pane)
+    };
+    let rows = match pane {
+        Pane::Inbound => format::plural(total, "request", "requests"),
+        _ => format::plural(total, "call", "calls"),
+    };
+    status_while(
+        &format!("Showing the {rows} with problems · {}", find::KEYS_HINT),
+        texts::Holds::UntilLogChanges(shown_log_version()),
+    );
 }
 
 fn focus_first_step() {
