@@ -154,6 +154,7 @@ mod tests {
                 document: "d".into(),
                 n: seq,
             },
+            fired: None,
         }
     }
 

@@ -712,6 +712,7 @@ mod tests {
                 document: "d".into(),
                 n: seq,
             },
+            fired: None,
         }
     }
 

@@ -573,6 +573,7 @@ mod tests {
                 document: format!("d{tab}"),
                 n: seq,
             },
+            fired: None,
         }
     }
 

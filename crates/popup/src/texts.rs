@@ -194,6 +194,7 @@ mod tests {
                 document: "d".into(),
                 n: seq,
             },
+            fired: None,
         }
     }
 
