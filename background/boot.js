@@ -26,6 +26,14 @@
   if (api.sidebarAction && api.action) {
     api.action.onClicked.addListener(() => api.sidebarAction.toggle());
   }
+  // What scripting.executeScript runs in a page's own world to fire an event for the
+  // inspector (crates/browser/src/scripting.rs, fire_main). It is serialised as text and run
+  // there, so it uses only the page's globals. Defined here because the worker's CSP forbids
+  // making a function from text in Rust.
+  globalThis.fviFire = (name, detail) => {
+    window.dispatchEvent(new CustomEvent(name, { detail }));
+    return true;
+  };
   buffer("runtime.onMessage", true);
   buffer("runtime.onStartup", false);
   buffer("runtime.onInstalled", false);

@@ -245,6 +245,7 @@ fn make_log(calls: usize, per_call: usize) -> (LogMeta, Vec<(String, Vec<EventRe
                     document: format!("doc-{tab_id}-{c}"),
                     n: i as u64 + 1,
                 },
+                fired: None,
             });
         }
     }

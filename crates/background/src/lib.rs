@@ -5,6 +5,7 @@
 //! kept only in memory, because either browser may stop this worker at any idle moment.
 
 mod describer;
+mod fire;
 mod jobs;
 mod route;
 mod store;

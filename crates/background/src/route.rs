@@ -15,6 +15,7 @@ use fvi_core::protocol::{decode, Request, Response, PROTOCOL_VERSION};
 use fvi_core::TabNoteKind;
 
 use crate::describer;
+use crate::fire;
 use crate::jobs::{self, Job};
 use crate::store;
 
@@ -154,6 +155,28 @@ fn on_message(message: Message, sender: MessageSender, respond: Responder) -> bo
             // Answered at once from the store's memory (see `store::status`).
             store::status(respond);
             false
+        }
+        Request::Fire {
+            tab_id,
+            target,
+            kind,
+            detail,
+            no_call_id,
+            ..
+        } => {
+            if !from_extension_page {
+                refuse(&respond, "fire request from a web page".into());
+                return false;
+            }
+            let request = fire::FireRequest {
+                tab_id,
+                target,
+                kind,
+                detail,
+                no_call_id,
+            };
+            fire::start(request, respond);
+            true
         }
         Request::Clear { .. }
         | Request::SetPaused { .. }

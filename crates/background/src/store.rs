@@ -89,6 +89,11 @@ fn look_again_while_waiting() {
     });
 }
 
+/// Notes an event the background is about to fire into a page (`fire.rs`), now.
+pub fn expect_fire(expected: fvi_core::fire::Expected) {
+    STORE.with(|s| s.borrow_mut().expect_fire(expected, now()));
+}
+
 /// Answers a status request from an extension page at once, from memory: it must not wait
 /// behind a burst of captures in the job queue.
 pub fn status(respond: Responder) {

@@ -102,7 +102,8 @@ fn decode_answer(answer: Value) -> Result<Response> {
         | Response::Paused { v }
         | Response::Done { v }
         | Response::Refused { v, .. }
-        | Response::Status { v, .. } => *v,
+        | Response::Status { v, .. }
+        | Response::Fired { v, .. } => *v,
     };
     if v != PROTOCOL_VERSION {
         return Err(BrowserError(format!(

@@ -81,6 +81,43 @@ pub async fn inject_main(tab_id: i64, frame_id: i64, files: &[&str]) -> Result<(
     Ok(())
 }
 
+/// Fires the `CustomEvent` `name` with `detail` on `window` in the page's own world
+/// (`world: "MAIN"`) of `frame_id` in `tab_id`, or of every frame when `frame_id` is
+/// `None`, so the page's listeners get a real object `detail`; returns the ids of the
+/// frames that ran it. The function comes from `background/boot.js` (`fviFire`): the
+/// worker's CSP forbids making one from text, and `executeScript` takes a function.
+pub async fn fire_main(
+    tab_id: i64,
+    frame_id: Option<i64>,
+    name: &str,
+    detail: &Value,
+) -> Result<Vec<i64>> {
+    let func = js_sys::Reflect::get(&js_sys::global(), &"fviFire".into())?;
+    if !func.is_function() {
+        return Err(BrowserError("background/boot.js defines no fviFire".into()));
+    }
+    let target = match frame_id {
+        Some(frame) => serde_json::json!({ "tabId": tab_id, "frameIds": [frame] }),
+        None => serde_json::json!({ "tabId": tab_id, "allFrames": true }),
+    };
+    let details = to_js(&serde_json::json!({
+        "target": target,
+        "world": "MAIN",
+        "args": [name, detail],
+    }))?;
+    js_sys::Reflect::set(&details, &"func".into(), &func)?;
+    let results = from_js(&api::call(&["scripting"], "executeScript", &[details]).await?);
+    Ok(results
+        .as_array()
+        .map(|r| {
+            r.iter()
+                .filter(|r| r.get("result") == Some(&Value::Bool(true)))
+                .filter_map(|r| r.get("frameId").and_then(Value::as_i64))
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
 /// The match patterns of the registered content script `id`, or `None` when none is
 /// registered under that id.
 pub async fn registered_matches(id: &str) -> Result<Option<Vec<String>>> {

@@ -25,6 +25,22 @@ async fn first_tab(query: Value) -> Result<Option<i64>> {
         .and_then(Value::as_i64))
 }
 
+/// Every open tab, with its URL where the browser tells it.
+pub async fn all() -> Result<Vec<(i64, Option<String>)>> {
+    let tabs = api::call(&["tabs"], "query", &[to_js(&serde_json::json!({}))?]).await?;
+    Ok(from_js(&tabs)
+        .as_array()
+        .map(|tabs| {
+            tabs.iter()
+                .filter_map(|t| {
+                    let id = t.get("id").and_then(Value::as_i64)?;
+                    Some((id, t.get("url").and_then(Value::as_str).map(String::from)))
+                })
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
 /// `tabs.onRemoved`: the closed tab's id.
 pub fn on_removed(mut handler: impl FnMut(i64) + 'static) -> Result<ExtListener> {
     let closure = Closure::<dyn FnMut(JsValue)>::new(move |tab_id: JsValue| {

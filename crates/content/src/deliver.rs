@@ -172,10 +172,13 @@ fn outcome(answer: &fvi_browser::Result<Response>) -> Outcome {
     match answer {
         Ok(Response::Stored { .. } | Response::Paused { .. }) => Outcome::Done,
         Ok(Response::Refused { retry: false, .. }) => Outcome::Refused,
-        // `Done` or `Status` answer no capture: a background that said so stored nothing
-        // we know of, so the batch stays.
+        // `Done`, `Status` or `Fired` answer no capture: a background that said so stored
+        // nothing we know of, so the batch stays.
         Ok(
-            Response::Refused { retry: true, .. } | Response::Done { .. } | Response::Status { .. },
+            Response::Refused { retry: true, .. }
+            | Response::Done { .. }
+            | Response::Status { .. }
+            | Response::Fired { .. },
         )
         | Err(_) => Outcome::Retry,
     }

@@ -1,7 +1,8 @@
-//! Export format version 2: the file a support engineer attaches to a ticket, and the file
+//! Export format version 3: the file a support engineer attaches to a ticket, and the file
 //! the popup imports read-only. A public contract, documented in `docs/export-format.md`
 //! with a JSON Schema beside it. Every change to it is a new version, and every version
-//! since 1 still imports (version 2 added each event's `topTitle`).
+//! since 1 still imports (version 2 added each event's `topTitle`, version 3 the
+//! inspector-fired mark `firedByInspector`).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -14,7 +15,7 @@ use crate::timeline;
 
 pub const FORMAT: &str = "fullview-event-log";
 /// The version this writes; it reads every version from [`OLDEST_VERSION`] to this one.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 /// The oldest version it still reads.
 pub const OLDEST_VERSION: u32 = 1;
 /// Largest file the importer reads; larger is refused before parsing.
@@ -239,6 +240,13 @@ pub fn parse(text: &str) -> Result<ExportFile, ImportError> {
             "unknown field `topTitle` (version 2 added it)".into(),
         ));
     }
+    // Only version 3 has the inspector's mark.
+    if version < 3 && file.events.iter().any(|e| e.fired.is_some()) {
+        return Err(ImportError::BadShape(
+            version,
+            "unknown field `firedByInspector` (version 3 added it)".into(),
+        ));
+    }
     let mut seqs: Vec<u64> = file.events.iter().map(|e| e.seq).collect();
     seqs.sort_unstable();
     if seqs.windows(2).any(|w| w[0] == w[1]) {
@@ -263,8 +271,8 @@ mod tests {
                 "The file is JSON but not a Fullview Event Inspector export",
             ),
             (
-                "{\"format\":\"fullview-event-log\",\"version\":3}",
-                "The file is export format version 3; this inspector reads versions 1 to 2.",
+                "{\"format\":\"fullview-event-log\",\"version\":4}",
+                "The file is export format version 4; this inspector reads versions 1 to 3.",
             ),
             (
                 "{\"format\":\"fullview-event-log\",\"version\":2,\"events\":5}",
@@ -310,6 +318,7 @@ mod tests {
                 document: format!("doc-{tab_id}"),
                 n: seq,
             },
+            fired: None,
         }
     }
 
@@ -317,11 +326,16 @@ mod tests {
     /// field missing from `Writing` (or misnamed) fails here rather than in a user's import.
     #[test]
     fn written_files_read_back() {
+        let mut fired = record(4, EventKind::CallAccepted, Some("c1"), 7);
+        fired.fired = Some(crate::fire::Fired {
+            nonce: "n-4".into(),
+            at: 1_764_000_003_999.0,
+        });
         let events = [
             record(1, EventKind::SupportRequested, None, 7),
             record(2, EventKind::CallRequested, Some("c1"), 7),
             record(3, EventKind::CallRequested, Some("c1"), 8),
-            record(4, EventKind::CallAccepted, Some("c1"), 7),
+            fired,
         ];
         let notes = [TabNote {
             seq: 5,
@@ -377,7 +391,8 @@ mod tests {
         assert_eq!(read, expected);
         assert_eq!((export.event_count(), export.call_count()), (4, 1));
         assert_eq!(expected.inbound.len(), 1);
-        assert!(text.starts_with("{\n  \"format\": \"fullview-event-log\",\n  \"version\": 2,"));
+        assert!(text.starts_with("{\n  \"format\": \"fullview-event-log\",\n  \"version\": 3,"));
+        assert!(text.contains("\"firedByInspector\": {\n        \"nonce\": \"n-4\","));
         assert!(text.contains("\"topTitle\": \"Shop – Checkout\""));
     }
 
@@ -405,6 +420,51 @@ mod tests {
         );
     }
 
+    /// The inspector's mark is version 3's: a version 1 or 2 file that has one is refused,
+    /// a version 3 file reads it, and files without it read the same in every version.
+    #[test]
+    fn the_mark_is_version_3s() {
+        let v1 = include_str!("../../../fuzz/corpus/import/doc_example.json");
+        let marked = v1.replacen(
+            "\"topUrl\":",
+            "\"firedByInspector\": {\"nonce\": \"n\", \"at\": 5}, \"topUrl\":",
+            1,
+        );
+        let cases = [
+            (v1.to_string(), Ok(None)),
+            (v1.replacen("\"version\": 1", "\"version\": 3", 1), Ok(None)),
+            (
+                marked.clone(),
+                Err("The file is a version 1 export but is damaged: unknown field `firedByInspector`"),
+            ),
+            (
+                marked.replacen("\"version\": 1", "\"version\": 2", 1),
+                Err("The file is a version 2 export but is damaged: unknown field `firedByInspector`"),
+            ),
+            (
+                marked.replacen("\"version\": 1", "\"version\": 3", 1),
+                Ok(Some("n")),
+            ),
+            (
+                marked.replacen("\"at\": 5}", "\"at\": 5, \"page\": true}", 1)
+                    .replacen("\"version\": 1", "\"version\": 3", 1),
+                Err("The file is a version 3 export but is damaged: unknown field `page`"),
+            ),
+        ];
+        for (text, expect) in cases {
+            match (parse(&text), expect) {
+                (Ok(file), Ok(nonce)) => assert_eq!(
+                    file.events[0].fired.as_ref().map(|f| f.nonce.as_str()),
+                    nonce
+                ),
+                (Err(e), Err(want)) => {
+                    assert!(e.to_string().starts_with(want), "{e}")
+                }
+                (got, want) => panic!("{got:?}, expected {want:?}"),
+            }
+        }
+    }
+
     /// Above the threshold the file is compact, and reads back the same.
     #[test]
     fn large_files_are_compact() {
@@ -424,7 +484,7 @@ mod tests {
             Stats::default(),
         );
         let text = String::from_utf8(export.to_bytes()).unwrap();
-        assert!(text.starts_with("{\"format\":\"fullview-event-log\",\"version\":2,"));
+        assert!(text.starts_with("{\"format\":\"fullview-event-log\",\"version\":3,"));
         assert!(!text.contains('\n'));
         assert_eq!(parse(&text).unwrap().events, events);
     }

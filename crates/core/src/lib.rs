@@ -8,6 +8,7 @@ pub mod describer;
 pub mod detail;
 pub mod event;
 pub mod export;
+pub mod fire;
 pub mod lifecycle;
 pub mod log;
 pub mod markdown;

@@ -959,6 +959,7 @@ mod tests {
                         document: String::new(),
                         n: 1,
                     },
+                    fired: None,
                 };
                 if let InboundStep::Next(_, Some(anomaly)) = inbound_transition(from, kind) {
                     assert!(machine.feed(&event, 0.0));

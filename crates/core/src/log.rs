@@ -376,6 +376,7 @@ impl LogMeta {
                     document: document.to_string(),
                     n: ev.n,
                 },
+                fired: None,
             });
             self.next_seq += 1;
         }

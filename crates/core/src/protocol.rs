@@ -45,6 +45,21 @@ pub enum Request {
     SetToolbarOpensPanel { v: u32, panel: bool },
     /// An extension page asks how capture is going; answered with [`Response::Status`].
     Status { v: u32 },
+    /// An extension page fires one event into a tab, in the page's own world; answered
+    /// with [`Response::Fired`] or a refusal (see `fire::validate`).
+    #[serde(rename_all = "camelCase")]
+    Fire {
+        v: u32,
+        tab_id: i64,
+        target: crate::fire::FireTarget,
+        /// The DOM event name: one of the eight, or the request is refused.
+        #[serde(rename = "type")]
+        kind: String,
+        /// A JSON object; a `callId` is added when it has none, unless `no_call_id`.
+        detail: Value,
+        #[serde(default)]
+        no_call_id: bool,
+    },
 }
 
 /// One event as the content script saw it. The background adds tab, frame and seq.
@@ -92,6 +107,17 @@ pub enum Response {
         /// Absent means false: a refusal is final unless it says otherwise.
         #[serde(default)]
         retry: bool,
+    },
+    /// The answer to [`Request::Fire`]: dispatched, with the callId the detail carried and
+    /// the frames that ran it.
+    #[serde(rename_all = "camelCase")]
+    Fired {
+        v: u32,
+        call_id: Option<String>,
+        /// The background's token for this fire; the captured records carry it.
+        nonce: String,
+        /// How many frames the event was dispatched in (all tabs together).
+        frames: u32,
     },
     /// The answer to [`Request::Status`], also sent unasked to the extension's pages
     /// whenever it changes.
@@ -364,6 +390,33 @@ mod tests {
             let err = decode(&input.to_string()).unwrap_err().to_string();
             assert!(err.starts_with(expect), "{input}: {err}");
         }
+    }
+
+    #[test]
+    fn decodes_a_fire() {
+        let msg = json!({"kind": "fire", "v": 1, "tabId": 4, "target": {"to": "frame", "frameId": 2},
+            "type": "fullview:callEnded", "detail": {"callId": "c"}});
+        assert_eq!(
+            decode(&msg.to_string()).unwrap(),
+            Request::Fire {
+                v: 1,
+                tab_id: 4,
+                target: crate::fire::FireTarget::Frame { frame_id: 2 },
+                kind: "fullview:callEnded".into(),
+                detail: json!({"callId": "c"}),
+                no_call_id: false,
+            }
+        );
+        let answer = Response::Fired {
+            v: 1,
+            call_id: Some("c".into()),
+            nonce: "n".into(),
+            frames: 1,
+        };
+        assert_eq!(
+            serde_json::to_value(&answer).unwrap(),
+            json!({"kind": "fired", "v": 1, "callId": "c", "nonce": "n", "frames": 1})
+        );
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! What the log stores: one [`EventRecord`] per captured event, and [`TabNote`]s for what
-//! happened to tabs. These are the public shapes of export format version 1, so renaming a
+//! happened to tabs. These are the public shapes of the export format, so renaming a
 //! field here is a breaking change (see `docs/export-format.md`).
 
 use crate::event::EventKind;
@@ -41,6 +41,15 @@ pub struct EventRecord {
     /// Where in its document the event was: a random token per document and a counter.
     /// Lets the background drop a batch it already stored when a content script retries.
     pub origin: Origin,
+    /// Set when the background itself fired this event into the page (export format
+    /// version 3): from its own list of what it dispatched, never from the page
+    /// (`fire::Pending`).
+    #[serde(
+        default,
+        rename = "firedByInspector",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub fired: Option<crate::fire::Fired>,
 }
 
 /// A document's own numbering of the events it sent.

@@ -31,6 +31,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
+use crate::fire::{Expected, Pending};
 use crate::log::{
     chunk_id, chunk_key, decode_chunk, encode_chunk, evict, LogMeta, Sender, META_KEY,
 };
@@ -140,6 +141,8 @@ pub struct Plan {
     evict: bool,
     /// The toolbar setting to apply once written.
     toolbar: Option<bool>,
+    /// A capture marked records as fired by the inspector: the expected fires left.
+    pending: Option<Pending>,
 }
 
 impl Plan {
@@ -157,6 +160,7 @@ impl Plan {
             closed_tab: None,
             evict: false,
             toolbar: None,
+            pending: None,
         }
     }
 
@@ -235,6 +239,8 @@ pub struct Store {
     /// Malformed messages counted while the log could not be read; folded into `meta` when
     /// it loads.
     unloaded_malformed: Vec<String>,
+    /// What the background fired into pages and has not seen captured yet (`fire.rs`).
+    pending: Pending,
 }
 
 /// Reads a stored `meta`: absent is a new log; unreadable is a new log too (the chunks it
@@ -267,6 +273,12 @@ fn done() -> Response {
 impl Store {
     pub fn new() -> Store {
         Store::default()
+    }
+
+    /// Notes an event the background is about to fire into a page, so that its capture is
+    /// marked as the inspector's (see `fire::Pending`). Call it before dispatching.
+    pub fn expect_fire(&mut self, expected: Expected, now: f64) {
+        self.pending.expect(expected, now);
     }
 
     /// True once [`Store::loaded`] ran; until then the shell must load before handling
@@ -445,7 +457,22 @@ impl Store {
             return self.malformed(log, "capture from outside a tab".into(), plan);
         };
         let mut meta = log.meta.clone();
-        let accepted = meta.accept(log.tail.clone(), &sender, &document, events, plan.now);
+        let first_new = meta.next_seq;
+        let mut accepted = meta.accept(log.tail.clone(), &sender, &document, events, plan.now);
+        // The inspector's mark, from the background's own list only, before anything is
+        // encoded; the list's change takes effect with the write.
+        if !self.pending.is_empty() {
+            let mut pending = self.pending.clone();
+            let mut marked = false;
+            for (_, records) in &mut accepted.chunks {
+                for record in records.iter_mut().filter(|r| r.seq >= first_new) {
+                    marked |= pending.mark(record, plan.now);
+                }
+            }
+            if marked {
+                plan.pending = Some(pending);
+            }
+        }
         let fresh = accepted.fresh.clone();
         let reply = Response::Stored {
             v: PROTOCOL_VERSION,
@@ -572,6 +599,9 @@ impl Store {
             Written::Ok | Written::RemoveFailed(_) => {
                 if let Some(next) = plan.next {
                     self.apply(next);
+                }
+                if let Some(pending) = plan.pending {
+                    self.pending = pending;
                 }
                 if set {
                     self.dirty = false;

@@ -21,6 +21,8 @@
 //!     {"note": [1, "closed"]}, {"note": [1, "navigated", "https://x/"]},
 //!     {"bind": ["d2", 1, 0]},                           // document, tab, frame
 //!     {"restart": true},                                // a new worker: memory is lost
+//!     {"expectFire": {"nonce": "n1", "tab": 1, "frame": 0, "type": "callAccepted",
+//!        "call": "c1"}},                                 // the background fires (frame null: all)
 //!     // any step: "write": "ok" | "set fails: <error>" | "remove fails: <error>", or a
 //!     // list, one per round (a follow-up read makes a second round); "read": "fails: <e>"
 //!     // makes the reads of this step fail. "at" defaults to the previous step's + 1000.
@@ -50,6 +52,7 @@ struct Fixture {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 struct Step {
     at: Option<f64>,
     capture: Option<Capture>,
@@ -66,8 +69,21 @@ struct Step {
     bind: Option<(String, i64, i64)>,
     #[serde(default)]
     restart: bool,
+    expect_fire: Option<ExpectFire>,
     write: Option<Value>,
     read: Option<String>,
+}
+
+/// A dispatch the background notes before firing (`Store::expect_fire`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExpectFire {
+    nonce: String,
+    tab: i64,
+    frame: Option<i64>,
+    #[serde(rename = "type")]
+    kind: String,
+    call: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -232,6 +248,7 @@ fn dump_records(records: &[EventRecord]) -> String {
                 && b.kind == a.kind
                 && b.call_id == a.call_id
                 && (b.tab_id, b.frame_id) == (a.tab_id, a.frame_id)
+                && b.fired == a.fired
         };
         let mut j = i;
         while j + 1 < records.len() && same(&records[j], &records[j + 1]) {
@@ -255,6 +272,10 @@ fn dump_records(records: &[EventRecord]) -> String {
             a.tab_id,
             a.frame_id
         ));
+        if let Some(fired) = &a.fired {
+            let last = out.last_mut().expect("just pushed");
+            last.push_str(&format!(" fired {} at {}", fired.nonce, fired.at));
+        }
         i = j + 1;
     }
     out.join("; ")
@@ -292,6 +313,7 @@ fn dump_response(r: &Response) -> String {
         Response::Refused { reason, retry, .. } => {
             format!("refused (retry {retry}): {reason}")
         }
+        Response::Fired { .. } => unreachable!("the store does not fire"),
         Response::Status { health, .. } => {
             let mut out = format!(
                 "status: failing since {}, last error {}, waiting {}",
@@ -364,6 +386,31 @@ fn render(fixture: &Fixture) -> String {
         if step.restart {
             out.push_str(&format!("#{} restart: a new worker\n", i + 1));
             store = Store::new();
+            continue;
+        }
+        if let Some(f) = &step.expect_fire {
+            out.push_str(&format!(
+                "#{} at {at}: the background fires {} {} into tab {} frame {} ({})\n",
+                i + 1,
+                f.kind,
+                f.call.as_deref().unwrap_or("-"),
+                f.tab,
+                f.frame.map_or("all".into(), |f| f.to_string()),
+                f.nonce
+            ));
+            store.expect_fire(
+                fvi_core::fire::Expected {
+                    nonce: f.nonce.clone(),
+                    tab_id: f.tab,
+                    frame_id: f.frame,
+                    kind: fvi_core::EventKind::from_name(&format!("fullview:{}", f.kind))
+                        .expect("a known type"),
+                    call_id: f.call.clone(),
+                    at,
+                    taken: Vec::new(),
+                },
+                at,
+            );
             continue;
         }
         let (input, title) =
@@ -510,6 +557,7 @@ fixtures! {
     waiting_lost_when_tab_closes,
     waiting_lost_when_sender_silent,
     lost_events_arrive_after_all,
+    fire_marks,
 }
 
 /// A fixture without a test would silently check nothing.

@@ -110,6 +110,7 @@ fn parse_log(log: &[Vec<Value>]) -> (Vec<EventRecord>, Vec<TabNote>) {
                         document: format!("doc-{}", entry[3]),
                         n: seq,
                     },
+                    fired: None,
                 });
             }
         }

@@ -43,6 +43,7 @@ fn record(seq: u64, kind: EventKind, call_id: Option<String>, tab: i64, at: f64)
             document: format!("doc-{tab}"),
             n: seq,
         },
+        fired: None,
     }
 }
 

@@ -1277,7 +1277,7 @@ fn check_summary(call: &Value, log: &Log) {
 
 fn check_v1(file: &Value, kind: BrowserKind) {
     assert_eq!(file["format"], "fullview-event-log");
-    assert_eq!(file["version"], 2);
+    assert_eq!(file["version"], 3);
     assert_eq!(file["generator"]["name"], "Fullview Event Inspector");
     assert_eq!(file["generator"]["browser"], kind.name());
     let at = file["exportedAt"].as_str().unwrap();
@@ -1587,9 +1587,9 @@ fn import_files(kind: BrowserKind) {
             write_file(
                 dir.path(),
                 "v3.json",
-                br#"{"format": "fullview-event-log", "version": 3, "events": []}"#,
+                br#"{"format": "fullview-event-log", "version": 4, "events": []}"#,
             ),
-            "The file is export format version 3; this inspector reads versions 1 to 2.",
+            "The file is export format version 4; this inspector reads versions 1 to 3.",
         ),
         (
             write_file(

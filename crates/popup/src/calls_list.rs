@@ -763,6 +763,7 @@ mod tests {
                 document: "d".into(),
                 n: seq,
             },
+            fired: None,
         }
     }
 

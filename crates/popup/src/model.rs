@@ -618,6 +618,7 @@ mod tests {
                 document: format!("d{tab}"),
                 n: seq,
             },
+            fired: None,
         }
     }
 

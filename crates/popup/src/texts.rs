@@ -336,6 +336,7 @@ mod tests {
                 document: "d".into(),
                 n: seq,
             },
+            fired: None,
         }
     }
 
