@@ -112,6 +112,7 @@ mod tests {
             stored_at: seq as f64 * 1000.0,
             detail: Value::Null,
             detail_truncated: false,
+            fired: None,
             origin: Origin {
                 document: "d".into(),
                 n: seq,

@@ -21,6 +21,7 @@ pub fn record(seq: u64, kind: EventKind, call: Option<&str>, tab: i64, at: f64) 
         stored_at: at,
         detail: json!({ "callId": call }),
         detail_truncated: false,
+        fired: None,
         origin: Origin {
             document: format!("d{tab}"),
             n: seq,
