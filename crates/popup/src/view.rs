@@ -857,7 +857,10 @@ fn render_summary(app: &App) {
     }
     if let Some(button) = by_id("show-problems") {
         button.set_hidden(view.problems.is_none());
-        dom::set_text(&button, view.problems.as_deref().unwrap_or(""));
+        // Hidden, it keeps a name (its last count, or popup.html's words).
+        if let Some(problems) = &view.problems {
+            dom::set_text(&button, problems);
+        }
     }
     dom::set_hidden("problem-keys", view.problems.is_none());
 }
