@@ -214,29 +214,10 @@ pub fn answer(call: &CallView, data: Data, now: f64) -> Answer {
 mod tests {
     use super::*;
     use crate::model::Model;
-    use fvi_core::record::Origin;
     use fvi_core::EventRecord;
-    use serde_json::json;
 
     fn requested(seq: u64, call: &str, at: f64) -> EventRecord {
-        EventRecord {
-            seq,
-            kind: EventKind::CallRequested,
-            call_id: Some(call.to_string()),
-            tab_id: 1,
-            frame_id: 0,
-            url: "https://shop.example/".into(),
-            top_url: None,
-            top_title: None,
-            captured_at: at,
-            stored_at: at,
-            detail: json!({ "callId": call }),
-            detail_truncated: false,
-            origin: Origin {
-                document: "d".into(),
-                n: seq,
-            },
-        }
+        crate::fixtures::record(seq, EventKind::CallRequested, Some(call), 1, at)
     }
 
     /// The waiting text counts up to the render's `now`, whatever "now" the model was
