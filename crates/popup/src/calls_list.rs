@@ -511,7 +511,7 @@ fn empty_message(app: &App) -> String {
         };
         return format!(
             "No {what} match the filters ({}){tab_note}.",
-            app.filters.describe(&app.labels)
+            app.filters.describe(&app.model.tabs)
         );
     }
     if app.events().is_empty() {

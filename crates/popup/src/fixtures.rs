@@ -5,17 +5,17 @@ use fvi_core::record::Origin;
 use fvi_core::{EventKind, EventRecord};
 use serde_json::json;
 
-/// A `kind` event of `call` (or none) in `tab`, `at` ms, on the tab's own site.
+/// A `kind` event of `call` (or none) in `tab`, `at` ms, on the tab's own site (no
+/// top-level URL or title: see [`titled`]).
 pub fn record(seq: u64, kind: EventKind, call: Option<&str>, tab: i64, at: f64) -> EventRecord {
-    let url = format!("https://site{tab}.example/page");
     EventRecord {
         seq,
         kind,
         call_id: call.map(str::to_string),
         tab_id: tab,
         frame_id: 0,
-        url: url.clone(),
-        top_url: Some(url),
+        url: format!("https://site{tab}.example/page"),
+        top_url: None,
         top_title: None,
         captured_at: at,
         stored_at: at,

@@ -596,30 +596,10 @@ impl Shown {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use fvi_core::record::Origin;
     use fvi_core::EventKind;
-    use serde_json::json;
 
     fn event(seq: u64, kind: EventKind, call: Option<&str>, tab: i64, at: f64) -> EventRecord {
-        EventRecord {
-            seq,
-            kind,
-            call_id: call.map(str::to_string),
-            tab_id: tab,
-            frame_id: 0,
-            url: format!("https://site{tab}.example/page"),
-            top_url: None,
-            top_title: None,
-            captured_at: at,
-            stored_at: at,
-            detail: json!({ "callId": call }),
-            detail_truncated: false,
-            origin: Origin {
-                document: format!("d{tab}"),
-                n: seq,
-            },
-            fired: None,
-        }
+        crate::fixtures::record(seq, kind, call, tab, at)
     }
 
     fn session() -> Vec<EventRecord> {

@@ -7,7 +7,6 @@ use std::collections::HashSet;
 use fvi_browser::ExtListener;
 use fvi_core::export::{ExportFile, Stats};
 use fvi_core::protocol::Health;
-use fvi_core::tabs::TabLabels;
 use fvi_core::EventRecord;
 
 use crate::filters::Filters;
@@ -91,8 +90,6 @@ pub struct App {
     /// The "now" the live model was judged at.
     pub live_now: f64,
     pub model: Model,
-    /// The labels of the tabs of the log on screen ("T2 · Acme CRM"), kept with the model.
-    pub labels: TabLabels,
     pub shown: Shown,
     pub filters: Filters,
     /// The tab "this tab" means (for the tab filter): the tab the popup was opened over, the
@@ -158,7 +155,6 @@ impl App {
             imported: None,
             live_now: 0.0,
             model: Model::empty(),
-            labels: TabLabels::default(),
             shown: Shown::empty(),
             filters: Filters::default(),
             current_tab: None,
@@ -249,7 +245,6 @@ impl App {
         }
         self.log_version += 1;
         self.live_now = js_sys::Date::now();
-        self.relabel(self.model.seen());
         let none = (HashSet::new(), HashSet::new());
         let mut model = std::mem::replace(&mut self.model, Model::empty());
         model.extend(self.data(), &none.0, &none.1);
@@ -277,7 +272,6 @@ impl App {
             self.live_now = js_sys::Date::now();
         }
         self.model = Model::build(self.data());
-        self.labels = TabLabels::of(self.data().events);
         if self.is_partial() {
             // The newest chunks alone can cut a call in two, and its newer half would look
             // broken ("accepted without a request"). No verdicts until the whole log is in.
@@ -291,27 +285,9 @@ impl App {
         self.refilter();
     }
 
-    /// Labels the tabs again when the events after the first `from` bring a tab, a title
-    /// or a page the labels do not have yet (rarely: a live update is mostly more events
-    /// of the same pages).
-    fn relabel(&mut self, from: usize) {
-        let events = self.data().events;
-        let news = |e: &EventRecord| match self.labels.get(e.tab_id) {
-            None => true,
-            Some(label) => {
-                let title = e.top_title.as_ref().filter(|t| !t.trim().is_empty());
-                (title.is_some() && title != label.title.as_ref())
-                    || (e.top_url.is_some() && e.top_url != label.url)
-            }
-        };
-        if events.iter().skip(from).any(news) {
-            self.labels = TabLabels::of(self.data().events);
-        }
-    }
-
     /// Recomputes what the filters let through, without regrouping.
     pub fn refilter(&mut self) {
-        let query = self.filters.query(self.current_tab, &self.labels);
+        let query = self.filters.query(self.current_tab, &self.model.tabs);
         self.shown = Shown::compute(&self.model, self.data(), &query);
     }
 

@@ -314,30 +314,16 @@ pub fn detail_repeats_header(detail: &Value, call_id: &str) -> bool {
 mod tests {
     use super::*;
     use crate::model::Model;
-    use fvi_core::record::Origin;
     use fvi_core::EventRecord;
     use serde_json::json;
 
     fn requested(seq: u64, call: &str, at: f64) -> EventRecord {
-        EventRecord {
-            seq,
-            kind: EventKind::CallRequested,
-            call_id: Some(call.to_string()),
-            tab_id: 1,
-            frame_id: 0,
-            url: "https://shop.example/".into(),
-            top_url: None,
-            top_title: None,
-            captured_at: at,
-            stored_at: at,
-            detail: json!({ "callId": call }),
-            detail_truncated: false,
-            origin: Origin {
-                document: "d".into(),
-                n: seq,
-            },
-            fired: None,
-        }
+        // The facts test below reads this site and no top URL.
+        let mut e = crate::fixtures::record(seq, EventKind::CallRequested, Some(call), 1, at);
+        e.url = "https://shop.example/".into();
+        e.top_url = None;
+        e.origin.document = "d".into();
+        e
     }
 
     /// The waiting text counts up to the render's `now`, whatever "now" the model was

@@ -756,7 +756,7 @@ pub fn render_controls(app: &App) {
     render_summary(app);
     if let Some(select) = dom::by_id_as::<web_sys::HtmlSelectElement>("filter-tab") {
         let options = crate::filters::tab_options(
-            &app.labels,
+            &app.model.tabs,
             app.placement.host.this_tab_label(),
             app.current_tab,
             app.filters.tab,
@@ -846,7 +846,7 @@ fn render_summary(app: &App) {
     let figures = texts::Figures {
         events: events.len(),
         calls: app.model.calls.len(),
-        tabs: app.labels.all().len(),
+        tabs: app.model.tabs.all().len(),
         problems: app.model.flag_count(),
         span,
         live: app.is_live(),
@@ -857,7 +857,10 @@ fn render_summary(app: &App) {
     }
     if let Some(button) = by_id("show-problems") {
         button.set_hidden(view.problems.is_none());
-        dom::set_text(&button, view.problems.as_deref().unwrap_or(""));
+        // Hidden, it keeps a name (its last count, or popup.html's words).
+        if let Some(problems) = &view.problems {
+            dom::set_text(&button, problems);
+        }
     }
     dom::set_hidden("problem-keys", view.problems.is_none());
 }
