@@ -902,7 +902,7 @@ fn session_on_screen(kind: BrowserKind) {
         .iter()
         .map(|h| h.as_str().unwrap())
         .collect();
-    let tab_heads = [format!("Tab {}", log.tab_a), format!("Tab {}", log.tab_b)];
+    let tab_heads = [format!("T1 · {TITLE_A}"), format!("T2 · {TITLE_B}")];
     assert_eq!(
         heads,
         tab_heads.iter().map(String::as_str).collect(),
@@ -1507,7 +1507,7 @@ fn import_files(kind: BrowserKind) {
     open_call(b, "imported-call-1");
     assert_eq!(
         text_of(b, "#accept-delay"),
-        "The customer accepted after 2.50 s"
+        "The customer accepted after 2.5 s"
     );
     // The footer gives the file's figures: events, calls, tabs, and the time it spans.
     let summary = text_of(b, "#summary-text");

@@ -488,7 +488,7 @@ fn fan_out(li: &Element, app: &App, call: &CallView, members: &[usize], rel_ms: 
             text(
                 "span",
                 "seq",
-                &format!("the last {} later", format::duration(spread)),
+                &format!("last tab {} later", format::duration(spread)),
             ),
         );
     }
