@@ -27,6 +27,7 @@
     api.action.onClicked.addListener(() => api.sidebarAction.toggle());
   }
   buffer("runtime.onMessage", true);
+  buffer("runtime.onConnect", false);
   buffer("runtime.onStartup", false);
   buffer("runtime.onInstalled", false);
   buffer("tabs.onRemoved", false);

@@ -11,6 +11,7 @@ pub mod export;
 pub mod lifecycle;
 pub mod log;
 pub mod markdown;
+pub mod notify;
 pub mod protocol;
 pub mod record;
 pub mod sentinel;

@@ -14,6 +14,7 @@ mod filters;
 mod format;
 mod host;
 mod import;
+mod live;
 mod load;
 mod model;
 mod state;
