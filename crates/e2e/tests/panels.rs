@@ -541,16 +541,7 @@ fn burst_while_open(kind: BrowserKind) {
         "port",
         "a busy panel hears of changes over its port"
     );
-    let after = shown(&b);
-    assert!(
-        after["tab"].as_str().unwrap().contains("1001"),
-        "every call is counted: {after}"
-    );
-    assert_eq!(after["rows"], WINDOW, "the list keeps its window: {after}");
-    assert!(
-        after["detail"].as_str().unwrap().contains("first"),
-        "the detail pane still shows the selected call: {after}"
-    );
+    after_burst(&b, 1001, "first");
 
     // A click while a second burst comes in is answered, and that burst leaves the window
     // as it was too.
@@ -570,15 +561,21 @@ fn burst_while_open(kind: BrowserKind) {
         json!("y-999"),
         top_row,
     );
-    let after = shown(&b);
+    after_burst(&b, 2001, clicked);
+}
+
+/// After a burst: every call counted, the list at its window of rows, and the detail pane
+/// still showing `selected`, which the burst pushed below the window.
+fn after_burst(b: &Browser, calls: usize, selected: &str) {
+    let after = shown(b);
     assert!(
-        after["tab"].as_str().unwrap().contains("2001"),
+        after["tab"].as_str().unwrap().contains(&calls.to_string()),
         "every call is counted: {after}"
     );
     assert_eq!(after["rows"], WINDOW, "the list keeps its window: {after}");
     assert!(
-        after["detail"].as_str().unwrap().contains(clicked),
-        "the clicked call {clicked} is the one shown: {after}"
+        after["detail"].as_str().unwrap().contains(selected),
+        "the detail pane still shows the selected call {selected}: {after}"
     );
 }
 
