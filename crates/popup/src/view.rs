@@ -1116,7 +1116,8 @@ fn rejudge_timer(app: &Shared) -> dom::Interval {
             {
                 let mut a = app.borrow_mut();
                 a.rejudge();
-                a.ensure_selection();
+                // A timer, like a live update: it must not widen the window either.
+                a.keep_selection();
             }
             render_all(&app);
         }
