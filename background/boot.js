@@ -35,6 +35,7 @@
     return true;
   };
   buffer("runtime.onMessage", true);
+  buffer("runtime.onConnect", false);
   buffer("runtime.onStartup", false);
   buffer("runtime.onInstalled", false);
   buffer("tabs.onRemoved", false);

@@ -7,6 +7,7 @@
 mod describer;
 mod fire;
 mod jobs;
+mod notify;
 mod route;
 mod store;
 
@@ -24,6 +25,7 @@ thread_local! {
 pub fn start(api: JsValue, early: JsValue) -> Result<(), JsValue> {
     fvi_browser::install(api);
     route::listen().map_err(|e| JsValue::from_str(&e.to_string()))?;
+    notify::listen().map_err(|e| JsValue::from_str(&e.to_string()))?;
     let installed = route::listen_installed().map_err(|e| JsValue::from_str(&e.to_string()))?;
     INSTALLED.with(|i| *i.borrow_mut() = Some(installed));
     for event in fvi_browser::early::decode(&early) {

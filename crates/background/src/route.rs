@@ -45,6 +45,7 @@ pub fn replay(event: EarlyEvent) {
         EarlyEvent::TabRemoved(tab) => jobs::push(Job::Note(tab, TabNoteKind::Closed)),
         EarlyEvent::TabUrl(tab, url) => jobs::push(Job::Note(tab, TabNoteKind::Navigated { url })),
         EarlyEvent::Installed(reason) => on_installed(reason),
+        EarlyEvent::Connect(port) => crate::notify::accept(port),
     }
 }
 

@@ -12,6 +12,7 @@ use std::cell::RefCell;
 use fvi_browser::runtime::{self, Responder};
 use fvi_browser::{action, storage, timer};
 use fvi_core::log::{chunk_key, META_KEY};
+use fvi_core::protocol::{Health, Notice, Response, PROTOCOL_VERSION};
 use fvi_core::store::{read_meta, Effects, Input, Plan, Store, Written, WAIT_SILENCE_MS};
 
 use crate::jobs::Job;
@@ -106,6 +107,11 @@ pub fn status(respond: Responder) {
     }
 }
 
+/// The health as the store knows it now (a page's greeting, `notify`).
+pub fn health() -> Health {
+    STORE.with(|s| s.borrow().health())
+}
+
 /// Loads `meta`, its tail chunk and the list of keys, once per worker life. The keys let
 /// the core find chunks `meta` does not list (a worker stopped between an eviction's set
 /// and its remove) and remove them with its first write.
@@ -165,7 +171,17 @@ async fn act(effects: Effects, respond: Option<Responder>) -> Vec<String> {
     if let (Some(reply), Some(respond)) = (effects.reply, respond) {
         respond.send(&reply);
     }
+    if let Some(seq) = effects.log_changed {
+        crate::notify::log_changed(seq);
+    }
     if let Some(status) = effects.status {
+        // To the pages holding a port (`notify`), and to those listening for broadcasts.
+        if let Response::Status { health, .. } = &status {
+            crate::notify::post(&Notice::Status {
+                v: PROTOCOL_VERSION,
+                health: health.clone(),
+            });
+        }
         // Not awaited in the queue: an open page may take its time to take it.
         wasm_bindgen_futures::spawn_local(async move {
             // Ignored deliberately. `broadcast` already takes "Receiving end does not exist"

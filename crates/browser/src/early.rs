@@ -22,6 +22,9 @@ pub enum EarlyEvent {
     /// `runtime.onInstalled`, which fires in the worker's first turn after an install,
     /// update or reload (crates/browser/src/installed.rs).
     Installed(crate::installed::Reason),
+    /// `runtime.onConnect`: a page opened a port (crates/browser/src/port.rs), which also
+    /// starts a sleeping worker.
+    Connect(crate::port::Port),
 }
 
 /// Decodes boot.js's `early` array of `[eventName, arguments]` pairs.
@@ -51,6 +54,11 @@ pub fn decode(early: &JsValue) -> Vec<EarlyEvent> {
                 "runtime.onInstalled" => Some(EarlyEvent::Installed(
                     crate::installed::Reason::from_details(&args.get(0)),
                 )),
+                "runtime.onConnect" => {
+                    let port = args.get(0);
+                    port.is_object()
+                        .then(|| EarlyEvent::Connect(crate::port::incoming(port)))
+                }
                 "tabs.onRemoved" => Some(EarlyEvent::TabRemoved(args.get(0).as_f64()? as i64)),
                 "tabs.onUpdated" => {
                     let url = from_js(&args.get(1)).get("url")?.as_str()?.to_string();

@@ -13,6 +13,7 @@ pub mod early;
 pub mod installed;
 pub mod listener;
 pub mod panels;
+pub mod port;
 pub mod runtime;
 pub mod scripting;
 pub mod storage;

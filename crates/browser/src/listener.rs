@@ -21,7 +21,14 @@ impl ExtListener {
         path: &[&str],
         closure: Closure<F>,
     ) -> Result<ExtListener> {
-        let event = api::get(path)?;
+        ExtListener::on(api::get(path)?, closure)
+    }
+
+    /// Adds `closure` to an event object already at hand (a port's `onMessage`).
+    pub(crate) fn on<F: ?Sized + 'static>(
+        event: JsValue,
+        closure: Closure<F>,
+    ) -> Result<ExtListener> {
         let function: Function = closure.as_ref().clone().unchecked_into();
         let add: Function = js_sys::Reflect::get(&event, &"addListener".into())?.unchecked_into();
         add.call1(&event, &function)?;

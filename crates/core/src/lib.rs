@@ -12,6 +12,7 @@ pub mod fire;
 pub mod lifecycle;
 pub mod log;
 pub mod markdown;
+pub mod notify;
 pub mod protocol;
 pub mod record;
 pub mod search;

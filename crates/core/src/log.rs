@@ -274,6 +274,19 @@ impl LogMeta {
         self.chunks.iter().map(|c| chunk_key(c.id)).collect()
     }
 
+    /// What a reader holding the chunks `held` (as an earlier meta listed them, in order)
+    /// must read to have the log this meta lists: how many leading held chunks are still
+    /// the log's, unchanged. It reads the chunks after them. A chunk changes only while it is
+    /// the tail, and then its count grows; an eviction or a clear lists fresh ids (ids are
+    /// never used twice). So comparing what each meta says of a chunk is enough, and a
+    /// reader needs no list of changed keys.
+    pub fn unchanged_prefix(&self, held: &[ChunkInfo]) -> usize {
+        held.iter()
+            .zip(&self.chunks)
+            .take_while(|(old, new)| old == new)
+            .count()
+    }
+
     /// A chunk id never used before: above [`LogMeta::next_chunk`] and every listed chunk.
     fn fresh_chunk_id(&mut self) -> u64 {
         let id = self
@@ -658,6 +671,48 @@ pub fn evict(meta: &mut LogMeta, all: Vec<EventRecord>) -> Evicted {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_reader_reads_only_the_chunks_that_changed() {
+        let c = |id: u64, count: usize, first_seq: u64| ChunkInfo {
+            id,
+            count,
+            first_seq,
+            last_seq: first_seq + count as u64 - 1,
+        };
+        let cases = [
+            // (held, listed now, unchanged)
+            (vec![], vec![c(1, 1000, 1)], 0),
+            (vec![c(1, 1000, 1)], vec![c(1, 1000, 1)], 1),
+            // The tail grew: re-read it, keep the full chunks before it.
+            (
+                vec![c(1, 1000, 1), c(2, 10, 1001)],
+                vec![c(1, 1000, 1), c(2, 400, 1001)],
+                1,
+            ),
+            // New chunks after the held ones.
+            (
+                vec![c(1, 1000, 1)],
+                vec![c(1, 1000, 1), c(2, 1000, 1001), c(3, 5, 2001)],
+                1,
+            ),
+            // An eviction: fresh ids from the start.
+            (
+                vec![c(1, 1000, 1), c(2, 1000, 1001)],
+                vec![c(3, 900, 101), c(4, 1000, 1001)],
+                0,
+            ),
+            // A clear: nothing listed.
+            (vec![c(1, 1000, 1)], vec![], 0),
+        ];
+        for (held, now, expect) in cases {
+            let meta = LogMeta {
+                chunks: now.clone(),
+                ..LogMeta::default()
+            };
+            assert_eq!(meta.unchanged_prefix(&held), expect, "{held:?} -> {now:?}");
+        }
+    }
 
     fn page(n: u64, kind: &str, call: Option<&str>) -> PageEvent {
         PageEvent {

@@ -127,6 +127,44 @@ pub enum Response {
     },
 }
 
+/// What the background tells the open inspector pages unasked, over the port each page
+/// opens ([`LOG_PORT`]). Small on purpose: a page reads what changed from storage itself,
+/// so a burst never carries the log's contents to the pages' main threads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(
+    tag = "kind",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    deny_unknown_fields
+)]
+pub enum Notice {
+    /// The log in storage changed (events, notes, settings, a clear): `last_seq` is the last
+    /// seq given out so far (0 when the background does not know yet); after a clear or an
+    /// eviction the log holds fewer. Sent at most once per `notify::GAP_MS`, and once
+    /// when a page connects, so a page that connected just after a write still hears of it.
+    LogChanged { v: u32, last_seq: u64 },
+    /// How the background's writes are going, whenever that changes (as
+    /// [`Response::Status`] answers [`Request::Status`]).
+    Status { v: u32, health: Health },
+}
+
+/// The name of the port an inspector page opens to the background (`runtime.connect`) to
+/// hear [`Notice`]s. The background accepts it only from the extension's own pages.
+pub const LOG_PORT: &str = "fvi-log";
+
+impl Notice {
+    /// Reads a notice; `None` for anything else, or another protocol version. A page that
+    /// gets one it cannot read reloads the log anyway: that is always safe, as the log in
+    /// storage is the truth.
+    pub fn decode(value: Value) -> Option<Notice> {
+        let notice: Notice = serde_json::from_value(value).ok()?;
+        let v = match &notice {
+            Notice::LogChanged { v, .. } | Notice::Status { v, .. } => *v,
+        };
+        (v == PROTOCOL_VERSION).then_some(notice)
+    }
+}
+
 /// How the background's writes are going, for the extension's pages to show.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -438,6 +476,46 @@ mod tests {
         assert_eq!(
             serde_json::to_value(Response::retry_later("storage failed")).unwrap(),
             json!({"kind": "refused", "v": 1, "reason": "storage failed", "retry": true})
+        );
+    }
+
+    #[test]
+    fn notices_are_read_only_in_this_version() {
+        let cases = [
+            (
+                json!({"kind": "logChanged", "v": 1, "lastSeq": 42}),
+                Some(Notice::LogChanged { v: 1, last_seq: 42 }),
+            ),
+            (
+                json!({"kind": "status", "v": 1, "health": {"storageFailingSince": null,
+                    "lastStorageError": null, "waitingEvents": 3}}),
+                Some(Notice::Status {
+                    v: 1,
+                    health: Health {
+                        waiting_events: 3,
+                        ..Health::default()
+                    },
+                }),
+            ),
+            (json!({"kind": "logChanged", "v": 2, "lastSeq": 42}), None),
+            (json!({"kind": "logChanged", "lastSeq": 42}), None),
+            (
+                json!({"kind": "stored", "v": 1, "stored": 1, "duplicates": 0}),
+                None,
+            ),
+            (json!("logChanged"), None),
+        ];
+        for (input, expect) in cases {
+            assert_eq!(Notice::decode(input.clone()), expect, "{input}");
+        }
+        // What the background sends is what the page reads.
+        let sent = Notice::LogChanged {
+            v: PROTOCOL_VERSION,
+            last_seq: 7,
+        };
+        assert_eq!(
+            Notice::decode(serde_json::to_value(&sent).unwrap()),
+            Some(sent)
         );
     }
 

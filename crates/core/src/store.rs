@@ -214,6 +214,10 @@ pub struct Effects {
     pub load: Vec<String>,
     /// What the toolbar button now opens: the side panel (true) or the popup (false).
     pub toolbar: Option<bool>,
+    /// The log in storage changed (a `set` succeeded): tell the open pages
+    /// ([`crate::protocol::Notice::LogChanged`], paced by [`crate::notify::Pacer`]), with
+    /// the last seq it holds now.
+    pub log_changed: Option<u64>,
 }
 
 /// The store's state between jobs. The shell keeps one per worker life.
@@ -607,6 +611,10 @@ impl Store {
                     self.dirty = false;
                     self.failing_since = None;
                     self.last_error = None;
+                    effects.log_changed = self
+                        .log
+                        .as_ref()
+                        .map(|log| log.meta.next_seq.saturating_sub(1));
                 }
                 for key in &plan.remove {
                     self.garbage.remove(key);

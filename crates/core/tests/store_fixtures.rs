@@ -353,6 +353,9 @@ fn dump_effects(out: &mut String, effects: &Effects) {
     if !effects.load.is_empty() {
         out.push_str(&format!("  read {}\n", effects.load.join(" ")));
     }
+    if let Some(seq) = effects.log_changed {
+        out.push_str(&format!("  notify log changed, last seq {seq}\n"));
+    }
 }
 
 /// Loads the store from `storage` as the background does (keys, meta, tail chunk).

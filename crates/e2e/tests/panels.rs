@@ -511,3 +511,129 @@ fn live_update_keeps_place_in_chromium() {
 fn live_update_keeps_place_in_firefox() {
     live_update_keeps_place(BrowserKind::Firefox);
 }
+
+// ---------------------------------------------------------------------------------------
+// A burst while the panel is open: it hears of the changes over its port (not from
+// `storage.onChanged`, which would hand it every chunk), shows every call, answers a click
+// meanwhile, and keeps its list to its window of rows even though the burst pushed the
+// selected call a thousand rows down (crates/popup/src/live.rs, `App::keep_selection`).
+
+/// Calls in each burst (eight events each, the eight kinds in turn).
+const BURST_CALLS: usize = 1000;
+/// The rows the list renders at first (`state::PAGE_ROWS`).
+const WINDOW: usize = 200;
+
+/// In the site's tab: fires `BURST_CALLS` calls `<prefix>-0`, `<prefix>-1`, … in one task.
+fn fire_burst(b: &Browser, prefix: &str) {
+    run(
+        b,
+        &format!(
+            "const kinds = ['callRequested', 'callAccepted', 'callDenied', 'callEnded',\
+               'supportRequested', 'supportRequestCancelledByCustomer',\
+               'supportRequestCancelledByAgent', 'supportRequestTaken'];\
+             for (let i = 0; i < {n}; i++)\
+               fire(kinds[i % 8], {{ callId: '{prefix}-' + Math.floor(i / 8) }});",
+            n = BURST_CALLS * 8
+        ),
+    );
+}
+
+fn top_row(b: &Browser) -> Value {
+    run(
+        b,
+        "const r = document.querySelector('#calls .call'); return r && r.dataset.callId;",
+    )
+}
+
+/// What the list and the detail pane show: rendered rows, the calls tab's count, the
+/// selected row's call, and the detail pane's text.
+fn shown(b: &Browser) -> Value {
+    run(
+        b,
+        "const s = document.querySelector('#calls .call[aria-selected=true]');\
+         return { rows: document.querySelectorAll('#calls .call').length,\
+                  tab: document.getElementById('view-calls').textContent.replace(/,/g, ''),\
+                  selected: s && s.dataset.callId,\
+                  detail: document.getElementById('timeline').textContent };",
+    )
+}
+
+fn burst_while_open(kind: BrowserKind) {
+    let b = common::launch(kind);
+    let server = FixtureServer::start([("/a", page("Shop A"))]).unwrap();
+    let site = b.open_tab(&server.url("/a")).unwrap();
+    run(&b, "fire('callRequested', { callId: 'first' });");
+    wait_for_events(&b, 1, WAIT);
+    let id = tab_id_of(&b, &server.url("/a"));
+    let panel = open_host(&b, &format!("?host=side&tab={id}"));
+    wait_eq(&b, "the first call", json!(["first"]), rows);
+    assert_eq!(
+        run(&b, "return document.documentElement.dataset.fviListening;"),
+        "passive",
+        "a quiet panel holds no port (it would keep the background awake)"
+    );
+    let first = b
+        .webdriver()
+        .find("#calls .call[data-call-id=first]")
+        .unwrap();
+    b.webdriver().click(&first).unwrap();
+
+    // A burst pushes the selected call a thousand rows down: the panel shows the new calls,
+    // keeps the selection in its detail pane, and renders only its window of rows (it
+    // rendered every row down to the selected one, each update, before).
+    b.switch_to_window(&site).unwrap();
+    fire_burst(&b, "x");
+    b.switch_to_window(&panel).unwrap();
+    wait_eq(&b, "the whole burst on screen", json!("x-999"), top_row);
+    assert_eq!(
+        run(&b, "return document.documentElement.dataset.fviListening;"),
+        "port",
+        "a busy panel hears of changes over its port"
+    );
+    after_burst(&b, 1001, "first");
+
+    // A click while a second burst comes in is answered, and that burst leaves the window
+    // as it was too.
+    b.switch_to_window(&site).unwrap();
+    fire_burst(&b, "y");
+    b.switch_to_window(&panel).unwrap();
+    // Found and clicked in one script: the burst may push the row out of the window
+    // between a WebDriver find and its click.
+    let clicked = run(
+        &b,
+        "const r = document.querySelector('#calls .call'); r.click(); return r.dataset.callId;",
+    );
+    let clicked = clicked.as_str().unwrap();
+    wait_eq(
+        &b,
+        "the whole second burst on screen",
+        json!("y-999"),
+        top_row,
+    );
+    after_burst(&b, 2001, clicked);
+}
+
+/// After a burst: every call counted, the list at its window of rows, and the detail pane
+/// still showing `selected`, which the burst pushed below the window.
+fn after_burst(b: &Browser, calls: usize, selected: &str) {
+    let after = shown(b);
+    assert!(
+        after["tab"].as_str().unwrap().contains(&calls.to_string()),
+        "every call is counted: {after}"
+    );
+    assert_eq!(after["rows"], WINDOW, "the list keeps its window: {after}");
+    assert!(
+        after["detail"].as_str().unwrap().contains(selected),
+        "the detail pane still shows the selected call {selected}: {after}"
+    );
+}
+
+#[test]
+fn burst_while_open_in_chromium() {
+    burst_while_open(BrowserKind::Chromium);
+}
+
+#[test]
+fn burst_while_open_in_firefox() {
+    burst_while_open(BrowserKind::Firefox);
+}

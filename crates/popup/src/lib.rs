@@ -17,6 +17,7 @@ mod fixtures;
 mod format;
 mod host;
 mod import;
+mod live;
 mod load;
 mod model;
 mod state;

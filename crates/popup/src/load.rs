@@ -7,7 +7,7 @@
 //! list is an eviction's old chunk between its `set` and its `remove` (or left by a worker
 //! stopped in between), holding records the listed chunks hold too; it is never read. A
 //! listed chunk that is gone by the time it is read (an eviction between the two reads) is
-//! left out, and the `storage.onChanged` of that eviction reloads the log.
+//! left out, and the notice of that eviction's write reloads the log (`live.rs`).
 //!
 //! Two phases, so the log on screen is never taken apart while storage is read: [`fetch`]
 //! (async) reads what changed given the chunks already held; [`Loaded::apply`] (sync, done
@@ -19,8 +19,6 @@
 //! newest chunk) while the wasm compiles, and the first load takes what it read
 //! ([`Prefetched`]); the keys are still chosen here, and a read it did not make, or made
 //! for other keys, goes to storage.
-
-use std::collections::HashSet;
 
 use fvi_browser::storage::{Prefetched, StoredText};
 use fvi_core::log::{chunk_key, ChunkInfo, LogMeta, META_KEY};
@@ -161,15 +159,12 @@ async fn read_chunks(
     Ok(out)
 }
 
-/// Reads the meta, then every chunk not among the leading `held` chunks that are unchanged
-/// (same info in the new meta, and not among the `changed` storage keys).
-pub async fn fetch(held: &[ChunkInfo], changed: &HashSet<String>) -> Result<Update, String> {
+/// Reads the meta, then every chunk after the leading `held` chunks that are unchanged
+/// (`LogMeta::unchanged_prefix`: the meta says what changed, so no list of changed keys is
+/// needed).
+pub async fn fetch(held: &[ChunkInfo]) -> Result<Update, String> {
     let meta = read_meta(None).await?;
-    let keep = held
-        .iter()
-        .zip(&meta.chunks)
-        .take_while(|(old, new)| *old == *new && !changed.contains(&chunk_key(new.id)))
-        .count();
+    let keep = meta.unchanged_prefix(held);
     // A chunk missing from storage is not remembered, so the next reload retries it (the
     // positions after it no longer line up with `meta`, which forces that).
     let fresh = read_chunks(&meta.chunks[keep..], None, true).await?;

@@ -108,8 +108,6 @@ pub struct App {
     pub saved_selection: Option<Selection>,
     /// Rows rendered in the current list.
     pub limit: usize,
-    /// Storage keys changed since the last reload.
-    pub changed: HashSet<String>,
     /// When the last reload started (`performance.now()`), for the reload throttle.
     pub last_reload_ms: Option<f64>,
     /// A reload is running; changes meanwhile set `reload_again`.
@@ -143,9 +141,6 @@ pub struct App {
     pub full_load_pending: bool,
     /// How the background's writes are going, as it last said (`#storage-banner`).
     pub health: Health,
-    /// The background's health broadcasts, for as long as the view lives
-    /// (`view::listen_health`; the listener holds the app weakly, so no cycle).
-    pub health_listener: Option<ExtListener>,
 }
 
 impl App {
@@ -165,7 +160,6 @@ impl App {
             selection: Selection::default(),
             saved_selection: None,
             limit: PAGE_ROWS,
-            changed: HashSet::new(),
             last_reload_ms: None,
             loading: false,
             reload_again: false,
@@ -181,7 +175,6 @@ impl App {
             first_screen: true,
             full_load_pending: true,
             health: Health::default(),
-            health_listener: None,
         }
     }
 
@@ -415,6 +408,23 @@ impl App {
     /// Keeps the selection on something shown: the first row when nothing (or something
     /// filtered out) is selected, so a timeline is on screen from the first paint.
     pub fn ensure_selection(&mut self) {
+        self.keep_selection();
+        // The selected row is always rendered, even deep in a long list.
+        if let Some(pos) = self.selected_position() {
+            if pos >= self.limit {
+                self.limit = (pos / PAGE_ROWS + 1) * PAGE_ROWS;
+            }
+        }
+    }
+
+    /// [`App::ensure_selection`] for a live update: keeps the selection on something shown,
+    /// but does not widen the rendered window to reach it. New calls arrive above the
+    /// selected one, and during a burst they push it thousands of rows down: widening the
+    /// window to follow it made every update render (and lay out) every row above it, up to
+    /// 2.6 s in one task (BENCHMARKS.md, live panel). The window stays [`App::limit`] rows;
+    /// the detail pane still shows the selection, and selecting it again (or "Show more")
+    /// brings its row back.
+    pub fn keep_selection(&mut self) {
         if self.selected_position().is_none() {
             match self.key_at(0) {
                 Some(key) => self.select_key(&key),
@@ -423,12 +433,6 @@ impl App {
                     Pane::Inbound => self.selection.inbound = None,
                     Pane::Unassigned => self.selection.event = None,
                 },
-            }
-        }
-        // The selected row is always rendered, even deep in a long list.
-        if let Some(pos) = self.selected_position() {
-            if pos >= self.limit {
-                self.limit = (pos / PAGE_ROWS + 1) * PAGE_ROWS;
             }
         }
     }
@@ -568,5 +572,65 @@ mod tests {
         let mut clean = day(10, &[]);
         assert!(!clean.show_problems(), "no problems: nothing to show");
         assert!(!clean.filters.problems_only);
+    }
+
+    use crate::model::Data;
+
+    fn call(seq: u64) -> EventRecord {
+        let mut e = record(
+            seq,
+            EventKind::CallRequested,
+            Some(&format!("c{seq}")),
+            1,
+            seq as f64,
+        );
+        e.detail = serde_json::Value::Null;
+        e
+    }
+
+    /// An app showing `calls` calls (one event each, newest first), `c<selected>` selected.
+    fn app(calls: u64, selected: u64) -> App {
+        let mut app = App::new();
+        let mut live = Loaded::default();
+        live.events = (1..=calls).map(call).collect();
+        app.live = Some(live);
+        app.model = Model::build(Data {
+            events: app.events(),
+            notes: &[],
+            now: 0.0,
+        });
+        app.refilter();
+        app.selection.call = Some(format!("c{selected}"));
+        app
+    }
+
+    #[test]
+    fn a_live_update_keeps_the_window_a_selection_widens_it() {
+        // (calls, selected, live update?, the window after, the selection after)
+        let cases = [
+            // Selected call near the top: nothing to do either way.
+            (300, 300, true, PAGE_ROWS, "c300"),
+            (300, 300, false, PAGE_ROWS, "c300"),
+            // A burst pushed it 5,000 rows down: a live update leaves the window as it was...
+            (5_300, 300, true, PAGE_ROWS, "c300"),
+            // ...while selecting it widens the window to its row.
+            (5_300, 300, false, 5_200, "c300"),
+            // Nothing (shown) selected: the first row, in both.
+            (5_300, 0, true, PAGE_ROWS, "c5300"),
+            (5_300, 0, false, PAGE_ROWS, "c5300"),
+        ];
+        for (calls, selected, live, limit, expect) in cases {
+            let mut a = app(calls, selected);
+            if live {
+                a.keep_selection();
+            } else {
+                a.ensure_selection();
+            }
+            assert_eq!(
+                (a.limit, a.selection.call.as_deref()),
+                (limit, Some(expect)),
+                "{calls} calls, c{selected} selected, live {live}"
+            );
+        }
     }
 }

@@ -52,6 +52,8 @@
 //! | `html[data-fvi-export-ms]` | how long the last export took to build and hand over |
 //! | `html[data-fvi-export-phases]` | of that, ms summarising the calls and ms serialising the file |
 //! | `html[data-fvi-load-ms]`, `[data-fvi-build-ms]`, `[data-fvi-render-ms]` | last load, model build, render durations |
+//! | `html[data-fvi-listening]` | how the page hears of changes now: `port` (the log is busy) or `passive` (`live.rs`) |
+//! | `html[data-fvi-heard-ms]` | `performance.now()` when the page last heard the log changed |
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -95,7 +97,7 @@ type Shared = Rc<RefCell<App>>;
 /// holds it from `start` on (`lib.rs`).
 pub struct View {
     _listeners: Vec<DomListener>,
-    _storage: fvi_browser::ExtListener,
+    _live: crate::live::Live,
     _rejudge: dom::Interval,
 }
 
@@ -176,39 +178,20 @@ pub fn mount(app: &Shared) -> Result<View, JsValue> {
         wasm_bindgen_futures::spawn_local(import::on_file_chosen(on_import.clone()));
     })?);
 
-    // The list follows the log while open.
-    let on_change = app.clone();
-    let storage = fvi_browser::storage::on_changed(move |keys| {
-        let delay = {
-            let mut a = on_change.borrow_mut();
-            a.changed.extend(keys);
-            reload_delay(&a)
-        };
-        schedule_reload(&on_change, delay);
-    })
-    .map_err(|e| JsValue::from_str(&e.to_string()))?;
-
-    listen_health(app)?;
+    // The list follows the log, and the banner the background's health, while open
+    // (`live.rs`: [`log_changed`] for each change).
     Ok(View {
         _listeners: listeners,
-        _storage: storage,
+        _live: crate::live::Live::start(app),
         _rejudge: rejudge_timer(app),
     })
 }
 
-/// Follows the background's health: its `Status` broadcasts while the view lives, and (see
-/// [`ask_health`]) its answer once the first screen is out.
-fn listen_health(app: &Shared) -> Result<(), JsValue> {
-    let weak = Rc::downgrade(app);
-    let listener = fvi_browser::runtime::on_status(move |health| {
-        if let Some(app) = weak.upgrade() {
-            app.borrow_mut().health = health;
-            render_health(&app.borrow());
-        }
-    })
-    .map_err(|e| JsValue::from_str(&e.to_string()))?;
-    app.borrow_mut().health_listener = Some(listener);
-    Ok(())
+/// The log changed: read what is new, at once after a quiet spell, else once the reload
+/// gap since the last reload has passed.
+pub fn log_changed(app: &Shared) {
+    let delay = reload_delay(&app.borrow());
+    schedule_reload(app, delay);
 }
 
 /// Asks the background how its writes are going. Sent after the first load, not with it:
@@ -475,7 +458,7 @@ pub fn schedule_reload(app: &Shared, delay_ms: i32) {
 }
 
 async fn reload(app: Shared) {
-    let (held, changed) = {
+    let held = {
         let mut a = app.borrow_mut();
         if a.loading {
             a.reload_again = true;
@@ -483,11 +466,10 @@ async fn reload(app: Shared) {
         }
         a.loading = true;
         a.last_reload_ms = Some(dom::perf_now());
-        let held = a.live.as_ref().map(load::Loaded::held).unwrap_or_default();
-        (held, std::mem::take(&mut a.changed))
+        a.live.as_ref().map(load::Loaded::held).unwrap_or_default()
     };
     let t0 = dom::perf_now();
-    let result = load::fetch(&held, &changed).await;
+    let result = load::fetch(&held).await;
     let t1 = dom::perf_now();
     let live = {
         let mut a = app.borrow_mut();
@@ -497,12 +479,11 @@ async fn reload(app: Shared) {
                 let stable = a.live.get_or_insert_with(Default::default).apply(update);
                 if a.is_live() {
                     a.update(stable);
-                    a.ensure_selection();
+                    a.keep_selection();
                 }
                 true
             }
             Err(e) => {
-                a.changed.extend(changed);
                 drop(a);
                 status(&e, true);
                 false
@@ -1261,7 +1242,8 @@ fn rejudge_timer(app: &Shared) -> dom::Interval {
             {
                 let mut a = app.borrow_mut();
                 a.rejudge();
-                a.ensure_selection();
+                // A timer, like a live update: it must not widen the window either.
+                a.keep_selection();
             }
             render_all(&app);
         }
