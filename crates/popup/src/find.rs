@@ -153,6 +153,9 @@ fn update_mark(app: &App) {
             );
             (mark(app.pane, position, at), position)
         }
+        // No row: a live update kept the list's window and the selected call is below it
+        // (App::keep_selection); the mark leads there.
+        (None, Some(position)) => (mark(app.pane, position, Place::Below), position),
         _ => (None, 0),
     };
     button.set_hidden(view.is_none());

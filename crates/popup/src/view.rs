@@ -969,7 +969,21 @@ fn run_action(app: &Shared, action: &str, arg: &str) {
         "back-to-live" => import::back_to_live(app),
         "filter-reset" => reset_filters(app),
         "show-problems" => show_problems(app),
-        "to-selected" => calls_list::focus_selected(&app.borrow()),
+        "to-selected" => {
+            // A live update keeps the list's window (App::keep_selection), so after a burst
+            // the selected call can sit below it, with no row: widen the window to it first.
+            let widened = {
+                let mut a = app.borrow_mut();
+                let before = a.limit;
+                a.ensure_selection();
+                a.limit != before
+            };
+            if widened {
+                render_list(app);
+            }
+            calls_list::focus_selected(&app.borrow());
+            find::schedule_mark(app);
+        }
         "show-more" => {
             app.borrow_mut().limit += PAGE_ROWS;
             render_list(app);
