@@ -383,7 +383,7 @@ pub fn copy_markdown(app: &App) {
 /// Writes `text` to the clipboard. Starts synchronously inside the click, which both
 /// browsers require (transient user activation); falls back to a selected textarea and
 /// `execCommand("copy")` where the async clipboard is refused.
-fn copy(text: &str, done: &str) {
+pub(crate) fn copy(text: &str, done: &str) {
     let promise = dom::window().navigator().clipboard().write_text(text);
     let (text, done) = (text.to_string(), done.to_string());
     wasm_bindgen_futures::spawn_local(async move {

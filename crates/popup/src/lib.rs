@@ -11,6 +11,7 @@ mod calls_list;
 mod dom;
 mod export;
 mod filters;
+mod fire_view;
 mod format;
 mod host;
 mod import;

@@ -412,6 +412,7 @@ fn event_body(li: &Element, app: &App, call: &CallView, index: usize, rel_ms: f6
 }
 
 fn event_where(parent: &Element, e: &EventRecord) {
+    crate::fire_view::mark(parent, e);
     let where_ = add(parent, el("div", "where"));
     add(
         &where_,

@@ -182,6 +182,7 @@ pub fn mount(app: &Shared) -> Result<View, JsValue> {
     })
     .map_err(|e| JsValue::from_str(&e.to_string()))?;
 
+    listeners.extend(crate::fire_view::mount(app));
     listen_health(app)?;
     Ok(View {
         _listeners: listeners,
@@ -960,7 +961,9 @@ fn run_action(app: &Shared, action: &str, arg: &str) {
             switch_pane(app, Pane::Inbound);
             select(app, arg, true);
         }
-        _ => {}
+        other => {
+            crate::fire_view::action(app, other, arg);
+        }
     }
 }
 
