@@ -2,14 +2,18 @@
 //! of the panel page (`?host=devtools&tab=<id>`) dispatches in the page's own world, so the
 //! page's listeners get an object `detail`; the capture is stored and marked as fired by
 //! the inspector, and a page-dispatched copy with the same callId is not; all frames, one
-//! frame, the refusals, the mark on the timeline, and a preset whose `callRequested` goes to
+//! frame, the refusals, the mark on the timeline, copy as code (the call's snippet, run in
+//! the page, dispatches the same events), and a preset whose `callRequested` goes to
 //! every tab of the site.
 
 mod common;
 
 use std::time::Duration;
 
-use common::{js, run, send_from_extension_page, tab_id_of, wait_eq, wait_for_log};
+use common::{
+    allow_clipboard_read, clipboard, clipboard_options, js, run, send_from_extension_page,
+    tab_id_of, wait_eq, wait_for_log,
+};
 use fvi_e2e::{wait_until, Browser, BrowserKind, FixtureServer, Route};
 use serde_json::{json, Value};
 
@@ -32,6 +36,14 @@ fn app_page(title: &str, body: &str) -> Route {
         title,
         &format!("<script>{LISTEN_JS}</script>{body}"),
     ))
+}
+
+/// The inspector page's `#status` text.
+fn status(browser: &Browser) -> Value {
+    run(
+        browser,
+        "return document.getElementById('status').textContent;",
+    )
 }
 
 fn seen(browser: &Browser) -> Value {
@@ -68,7 +80,7 @@ fn events_of(events: &[Value], call: &str) -> Vec<Value> {
 }
 
 fn fire_from_the_panel(kind: BrowserKind) {
-    let browser = common::launch(kind);
+    let browser = common::launch_with(kind, clipboard_options(kind));
     let b = &browser;
     let server = FixtureServer::start([
         (
@@ -289,7 +301,51 @@ fn fire_from_the_panel(kind: BrowserKind) {
     let framed = run(b, "return document.getElementById('f').contentWindow.seen;");
     assert_eq!(framed.as_array().unwrap().len(), 2, "{framed}");
 
-    // 7. A preset from the Fire box: its callRequested goes to every open tab of the site
+    // 7. Copy as code: the call, and one step; the snippet, run in the page, dispatches
+    //    the same events, which are captured and, being the page's, not marked.
+    b.switch_to_window(&panel).unwrap();
+    allow_clipboard_read(b, kind);
+    run(b, "document.getElementById('copy-call-code-seq').click();");
+    wait_eq(
+        b,
+        "the call copied",
+        json!("Copied call fire-1 as code."),
+        status,
+    );
+    let first = "window.dispatchEvent(new CustomEvent(\"fullview:callAccepted\", \
+                 { detail: {\"callId\":\"fire-1\",\"nested\":{\"x\":42}} }));";
+    let second = "window.dispatchEvent(new CustomEvent(\"fullview:callAccepted\", \
+                  { detail: {\"callId\":\"fire-1\"} }));";
+    let snippet = clipboard(b);
+    assert_eq!(
+        snippet,
+        format!("// 2 Fullview events, one after another\n{first}\n{second}\n")
+    );
+    run(
+        b,
+        "document.querySelector('#timeline li.step[data-seq] button.copy-code').click();",
+    );
+    let seq = fire_1[0]["seq"].as_u64().unwrap();
+    wait_eq(
+        b,
+        "the step copied",
+        json!(format!("Copied event #{seq} as code.")),
+        status,
+    );
+    assert_eq!(clipboard(b), first);
+    b.switch_to_window(&app).unwrap();
+    js(b, &snippet, &[]);
+    let (_, events) = wait_for_log(b, WAIT, "the snippet's two events", |_, events| {
+        events_of(events, "fire-1").len() == 4
+    });
+    let replayed = &events_of(&events, "fire-1")[2..];
+    assert_eq!(replayed[0]["detail"], fire_1[0]["detail"]);
+    assert!(
+        replayed.iter().all(|e| e.get("firedByInspector").is_none()),
+        "{replayed:?}"
+    );
+
+    // 8. A preset from the Fire box: its callRequested goes to every open tab of the site
     //    (not to another origin's), then callDenied 3 s later to the chosen tab; all marked.
     server.route("/other", app_page("Other page of the site", ""));
     let same_site = b.open_tab(&server.url("/other")).unwrap();

@@ -337,7 +337,7 @@ fn save(written: &export::Written, name: &str, started: f64) {
 
 /// The selected call's events plus those of the inbound requests it answered: enough to
 /// judge the call exactly as the full log does (see `model.rs`).
-fn selected_call_events(app: &App) -> Option<Vec<usize>> {
+pub(crate) fn selected_call_events(app: &App) -> Option<Vec<usize>> {
     let call = app.model.call(app.selection.call.as_deref()?)?;
     let mut indices = call.events.clone();
     for id in &call.linked_inbound {

@@ -238,18 +238,17 @@ pub fn action(app: &Shared, action: &str, arg: &str) -> bool {
     true
 }
 
+/// The selected call, with the inbound requests that led to it, in page time.
 fn copy_call(app: &App, pace: Pace) {
-    let Some(call) = app
-        .selection
-        .call
-        .as_deref()
-        .and_then(|id| app.model.call(id))
-    else {
+    let (Some(indices), Some(call_id)) = (
+        crate::actions::selected_call_events(app),
+        app.selection.call.as_deref(),
+    ) else {
         crate::view::status("Select a call to copy it as code.", true);
         return;
     };
     let events = app.events();
-    let mut list: Vec<&EventRecord> = call.events.iter().map(|&i| &events[i]).collect();
+    let mut list: Vec<&EventRecord> = indices.iter().map(|&i| &events[i]).collect();
     list.sort_by(|a, b| {
         a.captured_at
             .total_cmp(&b.captured_at)
@@ -257,10 +256,7 @@ fn copy_call(app: &App, pace: Pace) {
     });
     crate::actions::copy(
         &fire::call_snippet(&list, pace),
-        &format!(
-            "Copied call {} as code.",
-            crate::format::clip(&call.call_id, 80)
-        ),
+        &format!("Copied call {} as code.", crate::format::clip(call_id, 80)),
     );
 }
 
