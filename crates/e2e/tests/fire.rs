@@ -305,6 +305,14 @@ fn fire_from_the_panel(kind: BrowserKind) {
     //    the same events, which are captured and, being the page's, not marked.
     b.switch_to_window(&panel).unwrap();
     allow_clipboard_read(b, kind);
+    if kind == BrowserKind::Chromium {
+        // Several tabs are open: the clipboard wants its document focused.
+        b.cdp(
+            "Emulation.setFocusEmulationEnabled",
+            json!({"enabled": true}),
+        )
+        .unwrap();
+    }
     run(b, "document.getElementById('copy-call-code-seq').click();");
     wait_eq(
         b,
