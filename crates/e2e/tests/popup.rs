@@ -18,8 +18,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::{
-    computed_label, element_of, js, keys, page, press_keys, read_log, rows, screenshot_path,
-    send_keys, tab_id_of, wait_eq, wait_for_events, wait_for_log, FIRE_JS,
+    allow_clipboard_read, clipboard, clipboard_options, computed_label, element_of, js, keys, page,
+    press_keys, read_log, rows, screenshot_path, send_keys, tab_id_of, wait_eq, wait_for_events,
+    wait_for_log, FIRE_JS,
 };
 use fvi_e2e::{temp_dir, wait_until, Browser, BrowserKind, FixtureServer, LaunchOptions, Route};
 use serde_json::{json, Value};
@@ -1680,48 +1681,6 @@ fn import_in_firefox() {
 
 // ---------------------------------------------------------------------------------------
 // 6. "Copy callId" and "Copy as Markdown": what lands on the clipboard.
-
-fn clipboard_options(kind: BrowserKind) -> LaunchOptions {
-    let mut options = LaunchOptions::default();
-    if kind == BrowserKind::Firefox {
-        // navigator.clipboard.readText() in the test: without these Firefox shows a
-        // "Paste" prompt (which headless never answers) or refuses.
-        options.extra_prefs = vec![
-            ("dom.events.testing.asyncClipboard".into(), json!(true)),
-            ("dom.events.asyncClipboard.readText".into(), json!(true)),
-        ];
-    }
-    options
-}
-
-/// Lets the extension page read the clipboard back: Chromium asks for the
-/// clipboard-read permission, granted here through CDP.
-fn allow_clipboard_read(browser: &Browser, kind: BrowserKind) {
-    if kind == BrowserKind::Chromium {
-        browser
-            .cdp(
-                "Browser.grantPermissions",
-                json!({
-                    "origin": browser.extension_origin(),
-                    "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"],
-                }),
-            )
-            .unwrap();
-    }
-}
-
-fn clipboard(browser: &Browser) -> String {
-    let v = browser
-        .execute_async(
-            "const done = arguments[arguments.length - 1];\
-             navigator.clipboard.readText().then(done, (e) => done({ err: String(e) }));",
-            &[],
-        )
-        .unwrap();
-    v.as_str()
-        .unwrap_or_else(|| panic!("reading the clipboard: {v}"))
-        .to_string()
-}
 
 fn copy(kind: BrowserKind) {
     let s = Session::start_with(kind, clipboard_options(kind));

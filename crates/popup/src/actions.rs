@@ -337,7 +337,7 @@ fn save(written: &export::Written, name: &str, started: f64) {
 
 /// The selected call's events plus those of the inbound requests it answered: enough to
 /// judge the call exactly as the full log does (see `model.rs`).
-fn selected_call_events(app: &App) -> Option<Vec<usize>> {
+pub(crate) fn selected_call_events(app: &App) -> Option<Vec<usize>> {
     let call = app.model.call(app.selection.call.as_deref()?)?;
     let mut indices = call.events.clone();
     for id in &call.linked_inbound {
@@ -400,7 +400,7 @@ pub fn copy_call(app: &App, how: CopyAs) {
 /// Writes `text` to the clipboard. Starts synchronously inside the click, which both
 /// browsers require (transient user activation); falls back to a selected textarea and
 /// `execCommand("copy")` where the async clipboard is refused.
-fn copy(text: &str, done: &str) {
+pub(crate) fn copy(text: &str, done: &str) {
     let promise = dom::window().navigator().clipboard().write_text(text);
     let (text, done) = (text.to_string(), done.to_string());
     wasm_bindgen_futures::spawn_local(async move {

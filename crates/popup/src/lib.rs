@@ -12,6 +12,7 @@ mod dom;
 mod export;
 mod filters;
 mod find;
+mod fire_view;
 #[cfg(test)]
 mod fixtures;
 mod format;

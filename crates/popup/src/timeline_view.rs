@@ -420,6 +420,7 @@ fn event_body(li: &Element, app: &App, call: &CallView, index: usize, rel_ms: f6
 /// the top one, its URL (shortened; the whole of it on hover).
 fn event_where(parent: &Element, app: &App, e: &EventRecord) {
     let tabs = &app.model.tabs;
+    crate::fire_view::mark(parent, e);
     let where_ = add(parent, el("div", "where"));
     let tab = add(&where_, text("span", "tab", &tabs.short(e.tab_id)));
     attr(&tab, "title", &tabs.hover(e.tab_id));

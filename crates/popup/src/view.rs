@@ -5,7 +5,7 @@
 //!
 //! | selector | what |
 //! |---|---|
-//! | `#export` | "Export JSON": the whole log, format version 1, `calls`/`inbound` filled |
+//! | `#export` | "Export JSON": the whole log, the current export version (`fvi_core::export::VERSION`), `calls`/`inbound` filled |
 //! | `#export-filtered` | export what the filters show (whole calls) |
 //! | `#import` | file input ("Import…"), opens an export read-only |
 //! | `#imported-banner` | visible while an imported file is shown: "Imported: <name> — read-only"; `#back-to-live` leaves it |
@@ -180,6 +180,7 @@ pub fn mount(app: &Shared) -> Result<View, JsValue> {
 
     // The list follows the log, and the banner the background's health, while open
     // (`live.rs`: [`log_changed`] for each change).
+    listeners.extend(crate::fire_view::mount(app));
     Ok(View {
         _listeners: listeners,
         _live: crate::live::Live::start(app),
@@ -1007,7 +1008,9 @@ fn run_action(app: &Shared, action: &str, arg: &str) {
             switch_pane(app, Pane::Inbound);
             select(app, arg, true);
         }
-        _ => {}
+        other => {
+            crate::fire_view::action(app, other, arg);
+        }
     }
 }
 

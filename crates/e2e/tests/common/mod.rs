@@ -448,3 +448,53 @@ pub fn without_prime(events: Vec<Value>) -> Vec<Value> {
         .filter(|e| e["callId"] != PRIME)
         .collect()
 }
+
+/// Launch options under which a test can read the clipboard back ([`clipboard`]).
+pub fn clipboard_options(kind: BrowserKind) -> LaunchOptions {
+    let mut options = LaunchOptions::default();
+    if kind == BrowserKind::Firefox {
+        // navigator.clipboard.readText() in the test: without these Firefox shows a
+        // "Paste" prompt (which headless never answers) or refuses.
+        options.extra_prefs = vec![
+            (
+                "dom.events.testing.asyncClipboard".into(),
+                serde_json::json!(true),
+            ),
+            (
+                "dom.events.asyncClipboard.readText".into(),
+                serde_json::json!(true),
+            ),
+        ];
+    }
+    options
+}
+
+/// Lets the extension page read the clipboard back: Chromium asks for the
+/// clipboard-read permission, granted here through CDP.
+pub fn allow_clipboard_read(browser: &Browser, kind: BrowserKind) {
+    if kind == BrowserKind::Chromium {
+        browser
+            .cdp(
+                "Browser.grantPermissions",
+                serde_json::json!({
+                    "origin": browser.extension_origin(),
+                    "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"],
+                }),
+            )
+            .unwrap();
+    }
+}
+
+/// The clipboard's text, read on the current (extension) page.
+pub fn clipboard(browser: &Browser) -> String {
+    let v = browser
+        .execute_async(
+            "const done = arguments[arguments.length - 1];\
+             navigator.clipboard.readText().then(done, (e) => done({ err: String(e) }));",
+            &[],
+        )
+        .unwrap();
+    v.as_str()
+        .unwrap_or_else(|| panic!("reading the clipboard: {v}"))
+        .to_string()
+}
