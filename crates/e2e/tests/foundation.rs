@@ -58,7 +58,7 @@ fn thin_slice(kind: BrowserKind) {
     let export: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
 
     assert_eq!(export["format"], "fullview-event-log");
-    assert_eq!(export["version"], 2);
+    assert_eq!(export["version"], fvi_core::export::VERSION);
     let exported_at = export["exportedAt"].as_str().unwrap();
     assert!(
         exported_at.len() == 24 && exported_at.ends_with('Z'),
