@@ -155,6 +155,12 @@ fn open(kind: BrowserKind, server: &FixtureServer) -> Result<Panel, String> {
     let page = browser.window_handle()?;
     let inspector = browser.open_extension_page("popup/popup.html?view=tab")?;
     let button = browser.webdriver().find("#open-side-panel")?;
+    // The button is `hidden` until the page knows its host can open a side panel (host.rs);
+    // a click before that fails in Firefox as "could not be scrolled into view".
+    wait_until(WAIT, "the popup to offer the side panel", || {
+        let hidden = browser.webdriver().attribute(&button, "hidden")?;
+        Ok(hidden.is_none().then_some(()))
+    })?;
     browser.webdriver().click(&button)?;
     let observer = browser.open_extension_page(PROBE_PAGE)?;
     browser.switch_to_window(&inspector)?;
