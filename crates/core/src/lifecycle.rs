@@ -8,6 +8,7 @@
 
 use crate::event::EventKind;
 use crate::record::EventRecord;
+use crate::time::{readable_duration, readable_rel};
 use serde::{Deserialize, Serialize};
 
 /// Limits for the checks that depend on time passing.
@@ -421,9 +422,10 @@ impl Flag {
         self.kind.code()
     }
 
-    /// One sentence in plain words, for the popup and for tickets.
+    /// One sentence in plain words, for the popup and for tickets; times in the unit that
+    /// fits (`crate::time`), as everywhere a person reads them.
     pub fn message(&self) -> String {
-        let at = format_rel(self.at);
+        let at = readable_rel(self.at);
         match &self.kind {
             FlagKind::AcceptedWithoutRequest => {
                 format!("Accepted at {at} but no callRequested was captured for this call")
@@ -469,8 +471,8 @@ impl Flag {
                 threshold_ms,
             } => format!(
                 "Requested at {at} and still unanswered {} later (threshold {})",
-                format_secs(*waited_ms),
-                format_secs(*threshold_ms)
+                readable_duration(*waited_ms),
+                readable_duration(*threshold_ms)
             ),
             FlagKind::AnsweredInOtherTab {
                 kind,
@@ -523,17 +525,17 @@ impl Flag {
                 threshold_ms,
             } => format!(
                 "Support requested at {at} and still open {} later (threshold {})",
-                format_secs(*waited_ms),
-                format_secs(*threshold_ms)
+                readable_duration(*waited_ms),
+                readable_duration(*threshold_ms)
             ),
         }
     }
 }
 
 impl Mark {
-    /// `#12 at +1.20 s`.
+    /// `#12 at +1.2 s`.
     pub fn describe(&self) -> String {
-        format!("#{} at {}", self.seq, format_rel(self.at))
+        format!("#{} at {}", self.seq, readable_rel(self.at))
     }
 }
 
@@ -572,8 +574,9 @@ fn join_ids(ids: &[i64]) -> String {
         .join(", ")
 }
 
-/// A time relative to a group's first event: `+1.24 s`. Hundredths keep fan-out gaps
-/// visible without drowning the reader in digits.
+/// A time relative to a group's first event, `+1.24 s`, for the fixture dumps
+/// (`timeline::dump`), where hundredths keep fan-out gaps visible; what people read uses
+/// [`readable_rel`] (issue 12: "850 ms", "4.0 s", "10 min 2 s").
 pub fn format_rel(ms: f64) -> String {
     if !ms.is_finite() {
         return "+? s".to_string();
@@ -583,7 +586,7 @@ pub fn format_rel(ms: f64) -> String {
     format!("{sign}{:.2} s", (ms / 1000.0).abs())
 }
 
-/// A duration: `75.00 s`.
+/// A duration, `75.00 s`, for the fixture dumps; people read [`readable_duration`].
 pub fn format_secs(ms: f64) -> String {
     if !ms.is_finite() {
         return "? s".to_string();
