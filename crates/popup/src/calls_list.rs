@@ -740,31 +740,16 @@ fn anomaly_mark(flags: &[fvi_core::lifecycle::Flag], tabs: &TabLabels) -> Option
 mod tests {
     use super::*;
     use crate::model::Model;
-    use fvi_core::record::Origin;
     use fvi_core::{EventKind, EventRecord};
 
     use crate::format::FixedClock as Fixed;
 
     fn event(seq: u64, kind: EventKind, call: &str, at: f64) -> EventRecord {
-        EventRecord {
-            seq,
-            kind,
-            call_id: Some(call.to_string()),
-            tab_id: 3,
-            frame_id: 0,
-            url: "https://shop.example/cart".into(),
-            top_url: None,
-            top_title: None,
-            captured_at: at,
-            stored_at: at,
-            detail: serde_json::json!({ "callId": call }),
-            detail_truncated: false,
-            origin: Origin {
-                document: "d".into(),
-                n: seq,
-            },
-            fired: None,
-        }
+        let mut e = crate::fixtures::record(seq, kind, Some(call), 3, at);
+        e.url = "https://shop.example/cart".into();
+        e.top_url = None;
+        e.origin.document = "d".into();
+        e
     }
 
     fn rows(events: &[EventRecord], clock: &dyn Clock) -> Vec<RowView> {

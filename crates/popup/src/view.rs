@@ -973,15 +973,7 @@ fn run_action(app: &Shared, action: &str, arg: &str) {
         "to-selected" => {
             // A live update keeps the list's window (App::keep_selection), so after a burst
             // the selected call can sit below it, with no row: widen the window to it first.
-            let widened = {
-                let mut a = app.borrow_mut();
-                let before = a.limit;
-                a.ensure_selection();
-                a.limit != before
-            };
-            if widened {
-                render_list(app);
-            }
+            widen_to_selection(app);
             calls_list::focus_selected(&app.borrow());
             find::schedule_mark(app);
         }
@@ -1035,19 +1027,14 @@ fn switch_pane(app: &Shared, pane: Pane) {
 /// keyboard focus to it (and scrolls it into view).
 fn select(app: &Shared, key: &str, focus: bool) {
     let scroll = by_id("timeline").map_or(0, |p| p.scroll_top());
-    let extend = {
+    {
         let mut a = app.borrow_mut();
         if a.selected_key().as_deref() != Some(key) {
             a.all_steps = false;
         }
         a.select_key(key);
-        let before = a.limit;
-        a.ensure_selection();
-        a.limit != before
-    };
-    if extend {
-        render_list(app);
     }
+    widen_to_selection(app);
     calls_list::mark_selected(&mut app.borrow_mut());
     let to = render_detail(app, scroll);
     set_detail_scroll(to);
@@ -1057,6 +1044,20 @@ fn select(app: &Shared, key: &str, focus: bool) {
         calls_list::focus_selected(&app.borrow());
     }
     find::schedule_mark(app);
+}
+
+/// Widens the list's window to the selected row ([`App::ensure_selection`]) and renders the
+/// list again when that added rows, so the selected row exists to be shown or focused.
+fn widen_to_selection(app: &Shared) {
+    let widened = {
+        let mut a = app.borrow_mut();
+        let before = a.limit;
+        a.ensure_selection();
+        a.limit != before
+    };
+    if widened {
+        render_list(app);
+    }
 }
 
 fn keydown(app: &Shared, event: &KeyboardEvent) {
