@@ -11,7 +11,7 @@
 //!   refused or stored as the page's words under the browser's tab id, and change no event
 //!   or setting;
 //! - opting out removes the registrations, a page still running the old hook is no longer
-//!   stored, and the reloaded page has no hook.
+//!   stored, and the reloaded page has no hook; clearing the log clears the reports.
 
 use std::time::Duration;
 
@@ -410,6 +410,14 @@ fn handlers(kind: BrowserKind) {
     b.refresh().unwrap();
     app::wait_ready(b);
     assert!(!hooked(b), "the hook runs after opting out");
+
+    // Clearing the log clears the reports too.
+    assert!(!reports(b).runs.is_empty());
+    let answer = send_from_extension_page(b, &json!({"kind": "clear", "v": 1}));
+    assert_ne!(answer["kind"], "refused", "{answer}");
+    wait_reports(b, "the reports cleared", |log| {
+        log.runs.is_empty() && log.pages.is_empty()
+    });
 }
 
 #[test]
