@@ -2026,7 +2026,7 @@ fn control_names(browser: &Browser) -> Vec<(String, String)> {
         browser,
         "return [...document.querySelectorAll(\
            'button, input, select, textarea, summary, [role=option], [role=tab], [tabindex]')]\
-           .filter(e => e.getClientRects().length > 0 || e.id === 'import')\
+           .filter(e => (e.getClientRects().length > 0 && e.checkVisibility()) || e.id === 'import')\
            .map(e => [e, e.outerHTML.slice(0, 100)]);",
         &[],
     );
@@ -2086,11 +2086,13 @@ fn accessible_names(kind: BrowserKind) {
     click(b, "#filter-reset");
 
     // Controls none of these states shows (such as "Back to the live log" and "Show
-    // more") have no accessibility node while hidden; their markup must still name them.
+    // more", or the settings in the folded box) have no accessibility node while hidden
+    // (`checkVisibility` false: a closed `<details>` keeps its content's boxes in
+    // Chromium); their markup must still name them.
     let unnamed = js(
         b,
         "return [...document.querySelectorAll('button, input, select')]\
-           .filter(e => e.getClientRects().length === 0 && e.id !== 'import')\
+           .filter(e => !(e.getClientRects().length > 0 && e.checkVisibility()) && e.id !== 'import')\
            .filter(e => !((e.getAttribute('aria-label') || '').trim() || e.textContent.trim()\
               || (e.labels && [...e.labels].some(l => l.textContent.trim()))))\
            .map(e => e.outerHTML.slice(0, 100));",
@@ -2098,7 +2100,9 @@ fn accessible_names(kind: BrowserKind) {
     );
     assert_eq!(unnamed, json!([]), "hidden controls without a name");
 
-    // The fixed controls each carry the name a person would use.
+    // The fixed controls each carry the name a person would use (the settings among them
+    // sit in the footer's folded box, opened here as a person would).
+    click(b, "#settings > summary");
     let by_id = |id: &str| -> String { computed_label(b, &b.find(&format!("#{id}")).unwrap()) };
     for (id, name) in [
         ("import", "Import…"),

@@ -30,6 +30,7 @@
 //! | `#copy-call-id`, `#copy-markdown`, `#copy-text`, `#export-call` | in `#timeline`, for the selected call |
 //! | `#pause` | pause/resume capture (`aria-pressed`) |
 //! | `#clear`, `#clear-confirm`, `#clear-cancel` | clear the log, after the in-page confirmation |
+//! | `#settings` | `<details>`, folded: the three settings below, in a box over the list when open |
 //! | `#retention` | most events kept (number input; applies on change) |
 //! | `#keep-across-restarts` | checkbox: keep the log when the browser restarts |
 //! | `#toolbar-opens-panel` | checkbox: the toolbar button opens the side panel instead of the popup (in `#toolbar-setting`) |
