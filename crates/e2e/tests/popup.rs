@@ -2004,6 +2004,24 @@ fn keyboard(kind: BrowserKind) {
     press_keys(b, &[keys::ARROW_LEFT]);
     assert_eq!(active(b)["id"], "view-calls");
     assert!(!is_hidden(b, "calls"));
+
+    // The folded Settings box: Enter opens it, Escape folds it with focus on its summary.
+    let open = |b: &Browser| js(b, "return document.getElementById('settings').open;", &[]);
+    js(
+        b,
+        "document.querySelector('#settings > summary').focus();",
+        &[],
+    );
+    press_keys(b, &[keys::ENTER]);
+    assert_eq!(open(b), json!(true), "Enter opens Settings");
+    js(b, "document.getElementById('retention').focus();", &[]);
+    press_keys(b, &[keys::ESCAPE]);
+    assert_eq!(open(b), json!(false), "Escape folds Settings");
+    assert_eq!(
+        js(b, "return document.activeElement.parentElement.id;", &[]),
+        json!("settings"),
+        "focus back on the summary"
+    );
 }
 
 #[test]

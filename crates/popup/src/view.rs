@@ -1071,6 +1071,17 @@ fn keydown(app: &Shared, event: &KeyboardEvent) {
         event.prevent_default();
         return;
     }
+    // Escape folds the open Settings box, focus back on its summary, as it closes a menu.
+    if key == "Escape" {
+        if let Some(settings) = target.closest("#settings[open]").ok().flatten() {
+            settings.remove_attribute("open").ok();
+            if let Some(summary) = settings.first_element_child() {
+                summary.dyn_ref::<HtmlElement>().map(|s| s.focus().ok());
+            }
+            event.prevent_default();
+            return;
+        }
+    }
 
     // `n` and `p`: the next and previous problem, from anywhere but a text field.
     let modified = event.ctrl_key() || event.meta_key() || event.alt_key();
