@@ -85,8 +85,8 @@ fn seen_seqs(events: &[EventRecord], notes: &[TabNote]) -> BTreeSet<u64> {
     let timeline = build(events, notes, 1e12, &Thresholds::default());
     let mut seen = BTreeSet::new();
     for call in &timeline.calls {
-        seen.extend(call.seqs());
-        let in_steps: usize = call.steps.iter().map(|s| s.events().len()).sum();
+        seen.extend(call.seqs(events));
+        let in_steps: usize = call.steps.iter().map(|s| s.members().len()).sum();
         assert_eq!(
             in_steps,
             call.events.len(),
@@ -95,9 +95,9 @@ fn seen_seqs(events: &[EventRecord], notes: &[TabNote]) -> BTreeSet<u64> {
         );
     }
     for req in &timeline.inbound {
-        seen.extend(req.seqs());
+        seen.extend(req.seqs(events));
     }
-    seen.extend(timeline.unassigned.iter().map(|e| e.seq));
+    seen.extend(timeline.unassigned.iter().map(|ix| events[*ix].seq));
     seen
 }
 
@@ -114,9 +114,17 @@ fn no_event_is_ever_dropped() {
 fn input_order_does_not_change_the_result() {
     let (events, notes) = random_log(7, 600, 40, 6);
     let now = 1e12;
-    let forward = dump(&build(&events, &notes, now, &Thresholds::default()));
-    let reversed: Vec<&EventRecord> = events.iter().rev().collect();
-    let backward = dump(&build(reversed, &notes, now, &Thresholds::default()));
+    let forward = dump(
+        &build(&events, &notes, now, &Thresholds::default()),
+        &events,
+        &notes,
+    );
+    let reversed: Vec<EventRecord> = events.iter().rev().cloned().collect();
+    let backward = dump(
+        &build(&reversed, &notes, now, &Thresholds::default()),
+        &reversed,
+        &notes,
+    );
     assert_eq!(forward, backward);
 }
 
@@ -128,7 +136,10 @@ fn filters_combine_and_keep_log_order() {
         kinds: Some([EventKind::CallAccepted, EventKind::SupportRequested].into()),
         text: " CALL-1 ".into(),
     };
-    let selected = filter_events(&events, &filter);
+    let selected: Vec<&EventRecord> = filter_events(&events, &filter)
+        .into_iter()
+        .map(|ix| ix.of(&events))
+        .collect();
     assert!(!selected.is_empty());
     assert!(selected.windows(2).all(|w| w[0].seq < w[1].seq));
     for e in &events {
