@@ -21,17 +21,18 @@
 //! }
 //! ```
 
+mod common;
 mod expect;
 
+use common::record;
 use fvi_core::lifecycle::Thresholds;
-use fvi_core::record::Origin;
 use fvi_core::summary::summarize;
 use fvi_core::tabs::TabLabels;
 use fvi_core::time::Zone;
 use fvi_core::timeline::{build, build_selected, dump, filter_events, Filter};
 use fvi_core::{markdown, EventKind, EventRecord, TabNote, TabNoteKind};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 const DEFAULT_URL: &str = "https://shop.example/";
@@ -89,28 +90,15 @@ fn parse_log(log: &[Vec<Value>]) -> (Vec<EventRecord>, Vec<TabNote>) {
                     .unwrap_or_else(|| panic!("entry {seq}: unknown kind {kind}"));
                 let call_id = entry[2].as_str().map(str::to_string);
                 let url = entry.get(4).and_then(Value::as_str).unwrap_or(DEFAULT_URL);
+                let tab = entry[3]
+                    .as_i64()
+                    .unwrap_or_else(|| panic!("entry {seq}: tab"));
                 events.push(EventRecord {
-                    seq,
-                    kind,
-                    detail: call_id
-                        .as_ref()
-                        .map_or(json!({}), |id| json!({ "callId": id })),
-                    call_id,
-                    tab_id: entry[3]
-                        .as_i64()
-                        .unwrap_or_else(|| panic!("entry {seq}: tab")),
                     frame_id: entry.get(5).and_then(Value::as_i64).unwrap_or(0),
                     url: url.to_string(),
                     top_url: Some(url.to_string()),
                     top_title: entry.get(6).and_then(Value::as_str).map(str::to_string),
-                    captured_at: at,
-                    stored_at: at,
-                    detail_truncated: false,
-                    origin: Origin {
-                        document: format!("doc-{}", entry[3]),
-                        n: seq,
-                    },
-                    fired: None,
+                    ..record(seq, kind, call_id, tab, at)
                 });
             }
         }

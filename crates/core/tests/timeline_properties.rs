@@ -2,11 +2,12 @@
 //! deterministic whatever order the events come in, and a large log of clean calls groups
 //! and links without a flag.
 
+mod common;
+
+use common::record;
 use fvi_core::lifecycle::Thresholds;
-use fvi_core::record::Origin;
 use fvi_core::timeline::{build, dump, filter_events, Filter};
 use fvi_core::{EventKind, EventRecord, TabNote, TabNoteKind};
-use serde_json::json;
 use std::collections::BTreeSet;
 
 /// xorshift64*: deterministic, dependency-free randomness for generated logs.
@@ -21,30 +22,6 @@ impl Rng {
     }
     fn below(&mut self, n: u64) -> u64 {
         self.next() % n
-    }
-}
-
-fn record(seq: u64, kind: EventKind, call_id: Option<String>, tab: i64, at: f64) -> EventRecord {
-    EventRecord {
-        seq,
-        kind,
-        detail: call_id
-            .as_ref()
-            .map_or(json!({}), |id| json!({ "callId": id })),
-        call_id,
-        tab_id: tab,
-        frame_id: 0,
-        url: format!("https://site{}.example/page", tab % 7),
-        top_url: None,
-        top_title: None,
-        captured_at: at,
-        stored_at: at,
-        detail_truncated: false,
-        origin: Origin {
-            document: format!("doc-{tab}"),
-            n: seq,
-        },
-        fired: None,
     }
 }
 
