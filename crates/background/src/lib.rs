@@ -6,6 +6,7 @@
 
 mod describer;
 mod fire;
+mod handlers;
 mod jobs;
 mod notify;
 mod route;
@@ -28,6 +29,8 @@ pub fn start(api: JsValue, early: JsValue) -> Result<(), JsValue> {
     notify::listen().map_err(|e| JsValue::from_str(&e.to_string()))?;
     let installed = route::listen_installed().map_err(|e| JsValue::from_str(&e.to_string()))?;
     INSTALLED.with(|i| *i.borrow_mut() = Some(installed));
+    // Registrations of the handlers hook match the stored opt-in list at every start.
+    handlers::push(handlers::Work::Reconcile);
     for event in fvi_browser::early::decode(&early) {
         route::replay(event);
     }
