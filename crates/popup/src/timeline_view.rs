@@ -421,6 +421,7 @@ fn event_body(li: &Element, app: &App, call: &CallView, index: usize, rel_ms: f6
 fn event_where(parent: &Element, app: &App, e: &EventRecord) {
     let tabs = &app.model.tabs;
     crate::fire_view::mark(parent, e);
+    crate::handlers_view::on_step(parent, app, e);
     let where_ = add(parent, el("div", "where"));
     let tab = add(&where_, text("span", "tab", &tabs.short(e.tab_id)));
     attr(&tab, "title", &tabs.hover(e.tab_id));
