@@ -48,6 +48,9 @@ pub struct Handlers {
     pub log: HandlerLog,
     /// This view turned the site on and nothing was reported since: say to reload.
     pub just_turned_on: bool,
+    /// A toggle was asked for and not answered yet: the hook may not be registered, so no
+    /// Reload button.
+    pub busy: bool,
 }
 
 /// The box, as shown.
@@ -138,6 +141,11 @@ pub fn panel(handlers: &Handlers, tab: Option<i64>, url: Option<&str>) -> Panel 
                  nothing extra runs in pages of sites that are off."
             ),
         ),
+        (Some(_), _) if handlers.busy => (
+            "Page handlers".to_string(),
+            None,
+            "Changing the setting…".to_string(),
+        ),
         (Some(site), true) => (
             format!("Page handlers: on for {site}"),
             Some("Turn off".to_string()),
@@ -150,7 +158,7 @@ pub fn panel(handlers: &Handlers, tab: Option<i64>, url: Option<&str>) -> Panel 
     };
     Panel {
         summary,
-        reload: on && (!reporting || handlers.just_turned_on),
+        reload: on && !handlers.busy && (!reporting || handlers.just_turned_on),
         site,
         on,
         toggle,
@@ -454,6 +462,8 @@ fn toggle(app: &Shared) {
         let on = a.handlers.sites.covers(&url);
         (url, on)
     };
+    app.borrow_mut().handlers.busy = true;
+    render(&app.borrow());
     let app = app.clone();
     wasm_bindgen_futures::spawn_local(async move {
         let request = Request::SetHandlerSite {
@@ -461,11 +471,15 @@ fn toggle(app: &Shared) {
             url,
             on: !on,
         };
-        match fvi_browser::runtime::send(&request).await {
-            Ok(Response::Done { .. }) => {
-                app.borrow_mut().handlers.just_turned_on = !on;
-                refresh(app).await;
-            }
+        let answer = fvi_browser::runtime::send(&request).await;
+        {
+            let mut a = app.borrow_mut();
+            a.handlers.busy = false;
+            a.handlers.just_turned_on = matches!(answer, Ok(Response::Done { .. })) && !on;
+        }
+        refresh(app.clone()).await;
+        match answer {
+            Ok(Response::Done { .. }) => {}
             Ok(Response::Refused { reason, .. }) => {
                 crate::view::status(&format!("Page handlers: {reason}."), true)
             }
@@ -596,11 +610,21 @@ mod tests {
                 ),
             ),
             (
+                "asked, not answered yet: no reload",
+                Handlers {
+                    sites: on_for_app(),
+                    busy: true,
+                    ..Handlers::default()
+                },
+                Some(URL),
+                ("Page handlers", None, false),
+            ),
+            (
                 "on and reporting",
                 Handlers {
                     sites: on_for_app(),
                     log: watched.clone(),
-                    just_turned_on: false,
+                    ..Handlers::default()
                 },
                 Some(URL),
                 (
@@ -622,7 +646,7 @@ mod tests {
             &Handlers {
                 sites: on_for_app(),
                 log: watched,
-                just_turned_on: false,
+                ..Handlers::default()
             },
             Some(7),
             Some(URL),
