@@ -37,6 +37,15 @@ type Shared = Rc<RefCell<App>>;
 /// The words every report is shown with.
 pub const REPORTED: &str = "reported by the page";
 
+/// While this tab's site is on, the reports are read again this often: they are written
+/// apart from the log, so a page whose port is open (a busy log) hears of no change.
+const POLL_MS: i32 = 2_000;
+
+thread_local! {
+    /// The poll, while this tab's site is on (dropping it stops it).
+    static POLL: RefCell<Option<dom::Interval>> = const { RefCell::new(None) };
+}
+
 /// How much earlier than a page's first report an event may have been captured and still
 /// count as seen by its hook: the hook reports in batches, after the page's first script.
 const FIRST_REPORT_SLACK_MS: f64 = 10_000.0;
@@ -450,6 +459,30 @@ pub async fn refresh(app: Shared) {
         crate::view::render_all(&app);
     }
     render(&app.borrow());
+    let on = {
+        let a = app.borrow();
+        a.is_live() && tab_url(&a).is_some_and(|u| a.handlers.sites.covers(u))
+    };
+    poll_while(&app, on);
+}
+
+/// Starts or stops the poll.
+fn poll_while(app: &Shared, on: bool) {
+    let running = POLL.with(|p| p.borrow().is_some());
+    if on == running {
+        return;
+    }
+    let poll = on.then(|| {
+        let weak = Rc::downgrade(app);
+        dom::Interval::new(POLL_MS, move || {
+            if let Some(app) = weak.upgrade() {
+                wasm_bindgen_futures::spawn_local(refresh(app));
+            }
+        })
+    });
+    // Not dropped inside its own callback: a stop only ever comes from a refresh, which
+    // runs in a task of its own.
+    POLL.with(|p| *p.borrow_mut() = poll);
 }
 
 /// `#handlers-toggle`: turns reports on or off for the tab's site.
