@@ -5,8 +5,8 @@
 //
 // It wraps EventTarget.prototype.addEventListener and removeEventListener for `fullview:*`
 // types on `window`, so each listener the page adds there runs inside a wrapper that times
-// it and reports what it threw, then throws it again, so the page's own `onerror` still
-// fires. What the page sees is kept: the native call gets one wrapper per (listener, type,
+// it and reports what it threw, letting the error go on uncaught, so the page's own `onerror`
+// still fires, with the page's line. What the page sees is kept: the native call gets one wrapper per (listener, type,
 // capture), made once and reused, so listener order, duplicate adds, `once`, `this`
 // (`currentTarget`, or the object of a `handleEvent` listener) and removeEventListener
 // behave as without the hook. It also wraps dispatchEvent to note `fullview:` names that are
@@ -44,6 +44,7 @@
   const toStr = String;
   const ErrorC = Error;
   const CE = CustomEvent;
+  const queueMicrotask = window.queueMicrotask.bind(window);
   const stringify = JSON.stringify;
   const perf = performance;
   const now = perf.now.bind(perf);
@@ -121,6 +122,29 @@
   // it would the listener) and removeEventListener finds it.
   const wrappers = new WeakMap();
   let ids = 0;
+  // A run whose listener threw, waiting for the error the browser reports for it. The
+  // wrapper never catches: a caught and re-thrown error reaches `onerror` with the
+  // wrapper's line in Chromium, not the page's. So it notes that the listener did not
+  // return, lets the error go on, and takes it from the `error` event the browser fires on
+  // `window` right after (listened to from document_start, before any page listener); a
+  // run the event does not come for is sent from a microtask without it.
+  let pending = null;
+  const flushPending = () => {
+    if (pending) {
+      const report = pending;
+      pending = null;
+      send(report);
+    }
+  };
+  apply(add, w, ["error", (e) => {
+    if (!pending) return;
+    let err;
+    try { err = e.error; } catch { err = undefined; }
+    pending.threw = err === undefined || err === null
+      ? { name: "", message: text(e.message), stack: "" }
+      : thrown(err);
+    flushPending();
+  }, true]);
   const wrap = (type, listener, entry) =>
     function (event) {
       if (entry.once && entry.on) {
@@ -128,16 +152,15 @@
         entry.on = false;
         send({ r: "removed", v: RV, type, listener: entry.id });
       }
+      flushPending();
       const start = now();
-      let failed = false;
-      let error;
+      let returned = false;
       try {
-        if (typeof listener === "function") return apply(listener, this, [event]);
-        return listener.handleEvent(event);
-      } catch (e) {
-        failed = true;
-        error = e;
-        throw e;
+        const result = typeof listener === "function"
+          ? apply(listener, this, [event])
+          : listener.handleEvent(event);
+        returned = true;
+        return result;
       } finally {
         const ms = now() - start;
         let at = 0;
@@ -149,10 +172,16 @@
         } catch {
           // A detail whose getters throw: reported without its callId.
         }
-        send({
+        const report = {
           r: "ran", v: RV, type, listener: entry.id, at, callId, ms,
-          threw: failed ? thrown(error) : null,
-        });
+          threw: returned ? null : { name: "", message: "", stack: "" },
+        };
+        if (returned) {
+          send(report);
+        } else {
+          pending = report;
+          queueMicrotask(flushPending);
+        }
       }
     };
   const entryFor = (type, listener, capture) => {
