@@ -588,23 +588,22 @@ mod tests {
 
     const URL: &str = "http://127.0.0.1:8123/app";
 
+    /// A log of one page, tab 7's top frame, first heard from at 1000.
+    fn top_page_of_tab_7(listeners: Vec<Listener>) -> HandlerLog {
+        HandlerLog {
+            pages: vec![page(7, 0, "d1", 1000.0, listeners)],
+            ..HandlerLog::new()
+        }
+    }
+
     #[test]
     fn the_box_says_what_is_on() {
-        let watched = HandlerLog {
-            pages: vec![page(
-                7,
-                0,
-                "d1",
-                1000.0,
-                vec![
-                    listener(1, "callAccepted", 90, false),
-                    listener(2, "callRequested", 90, false),
-                    listener(3, "callAccepted", 100, false),
-                    listener(4, "supportRequested", 101, true),
-                ],
-            )],
-            ..HandlerLog::new()
-        };
+        let watched = top_page_of_tab_7(vec![
+            listener(1, "callAccepted", 90, false),
+            listener(2, "callRequested", 90, false),
+            listener(3, "callAccepted", 100, false),
+            listener(4, "supportRequested", 101, true),
+        ]);
         // (name, held, tab URL, (summary, toggle, reload button))
         type Case<'a> = (
             &'a str,
@@ -766,21 +765,14 @@ mod tests {
             stack: "handleEvent@http://127.0.0.1:8123/app.js:82:9\n".into(),
         };
         let log = HandlerLog {
-            pages: vec![page(
-                7,
-                0,
-                "d1",
-                1000.0,
-                vec![
-                    listener(1, "callAccepted", 90, false),
-                    listener(2, "callAccepted", 91, false),
-                ],
-            )],
             runs: vec![
                 run(1, 1, 5000.0, 0.25, None),
                 run(2, 2, 5000.0, 12.4, Some(thrown)),
             ],
-            ..HandlerLog::new()
+            ..top_page_of_tab_7(vec![
+                listener(1, "callAccepted", 90, false),
+                listener(2, "callAccepted", 91, false),
+            ])
         };
         let cases: Vec<(&str, EventRecord, Option<Handled>)> = vec![
             (

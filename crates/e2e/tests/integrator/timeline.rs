@@ -34,6 +34,17 @@ fn box_state(b: &Browser) -> Value {
     )
 }
 
+/// Waits until the box says it is off and offers to turn it on.
+fn wait_off(b: &Browser, what: &str) {
+    let off = json!([
+        "Page handlers: off",
+        "Watch this site's handlers",
+        "false",
+        false
+    ]);
+    wait_eq(b, what, off, box_state);
+}
+
 /// The listeners the box lists: `[type, [line texts]]` per event, top frame.
 fn listed(b: &Browser) -> Value {
     run(
@@ -98,17 +109,7 @@ fn handlers_on_the_timeline(kind: BrowserKind) {
 
     // Off by default; one click turns it on and says to reload.
     run(b, "document.getElementById('handlers-box').open = true;");
-    wait_eq(
-        b,
-        "the box, off",
-        json!([
-            "Page handlers: off",
-            "Watch this site's handlers",
-            "false",
-            false
-        ]),
-        box_state,
-    );
+    wait_off(b, "the box, off");
     run(b, "document.getElementById('handlers-toggle').click();");
     let on = format!("Page handlers: on for {site}");
     wait_eq(
@@ -277,17 +278,7 @@ fn handlers_on_the_timeline(kind: BrowserKind) {
     // One click turns it off.
     b.switch_to_window(&panel).unwrap();
     run(b, "document.getElementById('handlers-toggle').click();");
-    wait_eq(
-        b,
-        "the box, off again",
-        json!([
-            "Page handlers: off",
-            "Watch this site's handlers",
-            "false",
-            false
-        ]),
-        box_state,
-    );
+    wait_off(b, "the box, off again");
 }
 
 #[test]
