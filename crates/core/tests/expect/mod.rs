@@ -40,3 +40,43 @@ pub fn assert_expected(name: &str, expect_path: &Path, actual: &str) {
         );
     }
 }
+
+/// Fails when a file in `dir` has a stem that is not in `names`: a fixture without a test
+/// would silently check nothing.
+#[allow(dead_code)] // Each test binary compiles this module; fire_fixtures lists its own.
+pub fn every_file_has_a_test(dir: &Path, names: &[&str]) {
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.expect("dir entry").path();
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+        if !names.contains(&stem) {
+            missing.push(path.display().to_string());
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "files without a test in fixtures!{{}}: {missing:?}"
+    );
+}
+
+/// `fixtures! { dir, render; name, … }` declares one test per fixture name, checking
+/// `<dir>/<name>.json` rendered by `render` against `<dir>/<name>.txt` ([`check_fixture`]),
+/// and `every_fixture_file_has_a_test` ([`every_file_has_a_test`]).
+#[allow(unused_macros)]
+macro_rules! fixtures {
+    ($dir:expr, $render:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                $crate::expect::check_fixture(&$dir, stringify!($name), $render);
+            }
+        )*
+
+        #[test]
+        fn every_fixture_file_has_a_test() {
+            $crate::expect::every_file_has_a_test(&$dir, &[$(stringify!($name)),*]);
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use fixtures;
