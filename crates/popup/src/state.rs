@@ -141,6 +141,8 @@ pub struct App {
     pub full_load_pending: bool,
     /// How the background's writes are going, as it last said (`#storage-banner`).
     pub health: Health,
+    /// The page's own handlers, as the background stored their reports (`handlers_view`).
+    pub handlers: crate::handlers_view::Handlers,
 }
 
 impl App {
@@ -175,6 +177,7 @@ impl App {
             first_screen: true,
             full_load_pending: true,
             health: Health::default(),
+            handlers: Default::default(),
         }
     }
 
