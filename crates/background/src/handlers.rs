@@ -92,8 +92,9 @@ async fn run(work: Work) {
         } => respond.send(&reports_of(page, urls, reports).await),
         Work::SetSite { url, on, respond } => respond.send(&set_site(&url, on).await),
         Work::Clear => {
-            if let Ok(value) = read(REPORTS_KEY).await {
-                let mut log = HandlerLog::read(value.as_ref());
+            // Nothing stored (no site was ever opted in): nothing to write.
+            if let Ok(Some(value)) = read(REPORTS_KEY).await {
+                let mut log = HandlerLog::read(Some(&value));
                 log.clear();
                 if write(REPORTS_KEY, serde_json::to_value(&log).unwrap_or_default())
                     .await
