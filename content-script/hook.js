@@ -41,6 +41,8 @@
   const remove = ET.removeEventListener;
   const dispatch = ET.dispatchEvent;
   const slice = String.prototype.slice;
+  const split = String.prototype.split;
+  const includes = String.prototype.includes;
   const toStr = String;
   const ErrorC = Error;
   const CE = CustomEvent;
@@ -103,6 +105,19 @@
     } catch {
       return "";
     }
+  };
+  // Whether the first frame of `s` that is not this hook's is an extension's, not the
+  // page's: the inspector's own Chromium describer (describe.js, injected into the page's
+  // world) listens for the eight too, and is not one of the page's listeners.
+  const byExtension = (s) => {
+    const lines = apply(split, s, ["\n"]);
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i];
+      if (apply(includes, line, ["/content-script/hook.js"])) continue;
+      if (apply(includes, line, ["-extension://"])) return true;
+      if (apply(includes, line, ["://"])) return false;
+    }
+    return false;
   };
   const thrown = (e) => {
     if (e !== null && (typeof e === "object" || typeof e === "function")) {
@@ -204,21 +219,22 @@
   function addEventListener(type, listener) {
     const options = arguments[2];
     if (!ours(this, type) || !isListener(listener)) return apply(add, this, arguments);
-    let capture = false;
+    // As the browser reads them: a dictionary's members, or anything else as a boolean.
+    let capture = !!options;
     let once = false;
-    if (typeof options === "boolean") {
-      capture = options;
-    } else if (options !== null && typeof options === "object") {
+    if (options !== null && (typeof options === "object" || typeof options === "function")) {
       capture = !!options.capture;
       once = !!options.once;
     }
+    const site = stack();
+    if (byExtension(site)) return apply(add, this, arguments);
     const entry = entryFor(type, listener, capture);
     const result = apply(add, this, arguments.length > 2 ? [type, entry.fn, options] : [type, entry.fn]);
     if (!entry.on) {
       entry.on = true;
       entry.once = once;
       // An unknown name here is a finding the core reads from this report.
-      send({ r: "added", v: RV, type, listener: entry.id, capture, once, stack: stack() });
+      send({ r: "added", v: RV, type, listener: entry.id, capture, once, stack: site });
     }
     return result;
   }
@@ -226,7 +242,9 @@
     const options = arguments[2];
     if (!ours(this, type) || !isListener(listener)) return apply(remove, this, arguments);
     const capture =
-      typeof options === "boolean" ? options : !!(options !== null && typeof options === "object" && options.capture);
+      options !== null && (typeof options === "object" || typeof options === "function")
+        ? !!options.capture
+        : !!options;
     const byKey = apply(wmGet, wrappers, [listener]);
     const entry = byKey && apply(mapGet, byKey, [(capture ? "1" : "0") + type]);
     if (!entry) return apply(remove, this, arguments);

@@ -104,15 +104,6 @@ fn close(b: &Browser) {
     b.switch_to_window(&left[0]).unwrap();
 }
 
-/// The 1-based line of `app.js` where `listen` adds the app's listeners.
-fn listen_line() -> u32 {
-    app::JS
-        .lines()
-        .position(|l| l.contains("window.addEventListener('fullview:' + type"))
-        .expect("app.js adds its listeners in listen()") as u32
-        + 1
-}
-
 /// Fires `type` with `detail` in the current page as the widget does.
 fn fire(b: &Browser, kind: &str, detail: Value) {
     js(
@@ -221,17 +212,17 @@ fn handlers(kind: BrowserKind) {
     assert_eq!(pages.len(), 1, "{pages:#?}");
     let page = pages[0];
     assert_eq!(page.page.frame_id, 0);
-    let listed: Vec<(String, bool, bool)> = page
+    let listed: Vec<(String, bool, bool, u32)> = page
         .listeners
         .iter()
         .map(|l| {
             let site = l.site.as_ref().expect("a registration site");
             assert!(site.url.ends_with("/app.js"), "{site:?}");
-            assert_eq!(site.line, listen_line(), "{site:?}");
             (
                 l.kind.trim_start_matches("fullview:").to_string(),
                 l.once,
                 l.removed,
+                site.line,
             )
         })
         .collect();
@@ -245,14 +236,42 @@ fn handlers(kind: BrowserKind) {
         "supportRequestCancelledByCustomer",
         "supportRequestCancelledByAgent",
     ];
-    let mut want: Vec<(String, bool, bool)> = machine
+    let line = |text: &str| app::line_of(text) as u32;
+    let mut want: Vec<(String, bool, bool, u32)> = machine
         .iter()
-        .map(|k| (k.to_string(), false, false))
+        .map(|k| {
+            (
+                k.to_string(),
+                false,
+                false,
+                line("'fullview:' + type, machine"),
+            )
+        })
         .collect();
-    want.push(("callAccepted".into(), false, false));
-    want.push(("callEnded".into(), false, false));
-    want.push(("supportRequested".into(), true, true));
-    want.push(("callRequested".into(), false, true));
+    want.push((
+        "callAccepted".into(),
+        false,
+        false,
+        line("'fullview:callAccepted', analytics"),
+    ));
+    want.push((
+        "callEnded".into(),
+        false,
+        false,
+        line("'fullview:callEnded', analytics"),
+    ));
+    want.push((
+        "supportRequested".into(),
+        true,
+        true,
+        line("welcome, { once: true }"),
+    ));
+    want.push((
+        "callRequested".into(),
+        false,
+        true,
+        line("  if (on('callRequested')) window"),
+    ));
     assert_eq!(listed, want, "the app's listeners, in order");
     assert_eq!(findings(page), vec![], "the app handles every lifecycle");
 
