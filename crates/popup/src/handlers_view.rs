@@ -330,7 +330,10 @@ pub fn render(app: &App) {
         dom::set_text(&state, &panel.state);
     }
     if let Some(toggle) = by_id("handlers-toggle") {
-        dom::set_text(&toggle, panel.toggle.as_deref().unwrap_or_default());
+        // Hidden without a label, it keeps its last one: a control always has a name.
+        if let Some(label) = &panel.toggle {
+            dom::set_text(&toggle, label);
+        }
         attr(
             &toggle,
             "aria-pressed",
