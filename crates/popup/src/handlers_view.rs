@@ -37,12 +37,12 @@ type Shared = Rc<RefCell<App>>;
 /// The words every report is shown with.
 pub const REPORTED: &str = "reported by the page";
 
-/// While this tab's site is on, the reports are read again this often: they are written
+/// While a site is on, the reports are read again this often: they are written
 /// apart from the log, so a page whose port is open (a busy log) hears of no change.
 const POLL_MS: i32 = 2_000;
 
 thread_local! {
-    /// The poll, while this tab's site is on (dropping it stops it).
+    /// The poll, while a site is on (dropping it stops it).
     static POLL: RefCell<Option<dom::Interval>> = const { RefCell::new(None) };
 }
 
@@ -330,7 +330,10 @@ pub fn render(app: &App) {
         dom::set_text(&state, &panel.state);
     }
     if let Some(toggle) = by_id("handlers-toggle") {
-        dom::set_text(&toggle, panel.toggle.as_deref().unwrap_or_default());
+        // Hidden without a label, it keeps its last one: a control always has a name.
+        if let Some(label) = &panel.toggle {
+            dom::set_text(&toggle, label);
+        }
         attr(
             &toggle,
             "aria-pressed",
@@ -459,9 +462,10 @@ pub async fn refresh(app: Shared) {
         crate::view::render_all(&app);
     }
     render(&app.borrow());
+    // Any site on, not only this tab's: "this tab" may be learnt, or change, later.
     let on = {
         let a = app.borrow();
-        a.is_live() && tab_url(&a).is_some_and(|u| a.handlers.sites.covers(u))
+        a.is_live() && !a.handlers.sites.sites.is_empty()
     };
     poll_while(&app, on);
 }

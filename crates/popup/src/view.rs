@@ -596,7 +596,6 @@ pub fn render_all(app: &Shared) {
     let detail_scroll = by_id("timeline").map_or(0, |p| p.scroll_top());
     let clock = clock(&app.borrow());
     render_controls(&app.borrow());
-    crate::handlers_view::render(&app.borrow());
     let patch = calls_list::render(&mut app.borrow_mut(), &clock);
     let detail_scroll_to = render_detail(app, detail_scroll);
     calls_list::restore_anchor(&app.borrow(), anchor);
@@ -670,6 +669,7 @@ fn set_detail_scroll(to: Option<i32>) {
 
 /// Banners, summary, and the capture controls.
 pub fn render_controls(app: &App) {
+    crate::handlers_view::render(app);
     let live = app.is_live();
     let meta = app.live.as_ref().map(|l| &l.meta);
 
