@@ -21,6 +21,7 @@ mod import;
 mod live;
 mod load;
 mod model;
+mod replay_view;
 mod state;
 mod texts;
 mod timeline_view;

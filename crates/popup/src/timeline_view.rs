@@ -195,6 +195,7 @@ fn call_detail(parent: &Element, app: &App, call: &CallView, all_steps: bool) {
     );
 
     flags_box(parent, app, &call.flags, "this call");
+    crate::replay_view::controls(parent, app);
 
     for id in &call.linked_inbound {
         if let Some(req) = app.model.inbound_request(*id) {
