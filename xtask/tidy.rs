@@ -131,11 +131,13 @@ fn names_namespace(s: &str) -> bool {
 /// The JS files that may name the extension namespace, each an exception stated in
 /// ARCHITECTURE.md (invariants): the loaders hand the namespace to the wasm, the sentinel
 /// and relay send captures before, or instead of, the engine, the handover sends what an
-/// orphan kept through an update, and the DevTools page makes its one call.
-const JS_NAMESPACE_ALLOWED: [&str; 7] = [
+/// orphan kept through an update, the handlers bridge forwards an opted-in page's handler
+/// reports, and the DevTools page makes its one call.
+const JS_NAMESPACE_ALLOWED: [&str; 8] = [
     "content-script/sentinel.template.js",
     "content-script/relay.js",
     "content-script/handover.js",
+    "content-script/bridge.js",
     "content-script/boot.js",
     "background/boot.js",
     "popup/boot.js",
@@ -150,8 +152,8 @@ fn js_namespace_violations(path: &str, text: &str) -> Vec<String> {
         .into_iter()
         .filter_map(|t| match &t.tok {
             Tok::Ident(s) | Tok::Str(s) if names_namespace(s) && !allowed => Some(format!(
-                "{path}:{}: names the extension namespace; only the loaders, the sentinel, the handover and \
-                 the relay may (ARCHITECTURE.md invariants)",
+                "{path}:{}: names the extension namespace; only the loaders, the sentinel, the handover, \
+                 the handlers bridge and the relay may (ARCHITECTURE.md invariants)",
                 t.line
             )),
             Tok::Ident(s) if s == "userAgent" => Some(format!(
@@ -212,6 +214,12 @@ fn shared_constants() -> Vec<Shared> {
         },
         Shared {
             file: "content-script/handover.js",
+            anchor: "const V =",
+            name: "PROTOCOL_VERSION",
+            value: version.clone(),
+        },
+        Shared {
+            file: "content-script/bridge.js",
             anchor: "const V =",
             name: "PROTOCOL_VERSION",
             value: version,

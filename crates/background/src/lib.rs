@@ -6,6 +6,7 @@
 
 mod describer;
 mod fire;
+mod handlers;
 mod jobs;
 mod notify;
 mod route;
@@ -32,6 +33,8 @@ pub fn start(api: JsValue, early: JsValue) -> Result<(), JsValue> {
     fvi_browser::alarms::on_alarm(|name| runs::on_alarm(&name))
         .map(|l| l.forget())
         .map_err(|e| JsValue::from_str(&e.to_string()))?;
+    // Registrations of the handlers hook match the stored opt-in list at every start.
+    handlers::push(handlers::Work::Reconcile);
     for event in fvi_browser::early::decode(&early) {
         route::replay(event);
     }

@@ -16,6 +16,7 @@ use fvi_core::TabNoteKind;
 
 use crate::describer;
 use crate::fire;
+use crate::handlers::{self, Work};
 use crate::jobs::{self, Job};
 use crate::store;
 
@@ -203,8 +204,50 @@ fn on_message(message: Message, sender: MessageSender, respond: Responder) -> bo
             crate::runs::stop(run_id, respond);
             true
         }
-        Request::Clear { .. }
-        | Request::SetPaused { .. }
+        Request::HandlerReports {
+            document, reports, ..
+        } => {
+            // Only from a content script in a tab (the bridge); tab and frame from the
+            // browser, never from the report.
+            let Some((tab_id, frame_id)) = from_tab.filter(|_| !from_extension_page) else {
+                refuse(&respond, "handler reports from outside a web page".into());
+                return false;
+            };
+            let urls = [
+                sender.url.clone(),
+                sender.origin.clone(),
+                sender.tab.as_ref().and_then(|t| t.url.clone()),
+            ];
+            handlers::push(Work::Reports {
+                page: fvi_core::handlers::PageKey {
+                    tab_id,
+                    frame_id,
+                    document,
+                },
+                urls,
+                reports,
+                respond,
+            });
+            true
+        }
+        Request::SetHandlerSite { url, on, .. } => {
+            if !from_extension_page {
+                refuse(&respond, "command from a web page".into());
+                return false;
+            }
+            handlers::push(Work::SetSite { url, on, respond });
+            true
+        }
+        Request::Clear { .. } => {
+            if !from_extension_page {
+                refuse(&respond, "command from a web page".into());
+                return false;
+            }
+            handlers::push(Work::Clear);
+            jobs::push(Job::Command(request, respond));
+            true
+        }
+        Request::SetPaused { .. }
         | Request::SetRetention { .. }
         | Request::SetKeepAcrossRestarts { .. }
         | Request::SetToolbarOpensPanel { .. } => {

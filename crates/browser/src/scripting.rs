@@ -150,6 +150,17 @@ pub async fn register_main(
     matches: &[String],
     exists: bool,
 ) -> Result<()> {
+    register_in(id, files, matches, exists, true).await
+}
+
+/// [`register_main`] in the page's own world (`main`) or in the content-script world.
+pub async fn register_in(
+    id: &str,
+    files: &[&str],
+    matches: &[String],
+    exists: bool,
+    main: bool,
+) -> Result<()> {
     let script = serde_json::json!({
         "id": id,
         "js": files,
@@ -157,7 +168,7 @@ pub async fn register_main(
         "runAt": "document_start",
         "allFrames": true,
         "matchOriginAsFallback": true,
-        "world": "MAIN",
+        "world": if main { "MAIN" } else { "ISOLATED" },
         "persistAcrossSessions": true,
     });
     let method = if exists {
@@ -167,6 +178,13 @@ pub async fn register_main(
     };
     let scripts = to_js(&serde_json::json!([script]))?;
     api::call(&["scripting"], method, &[scripts]).await?;
+    Ok(())
+}
+
+/// Removes the registered content script `id`.
+pub async fn unregister(id: &str) -> Result<()> {
+    let filter = to_js(&serde_json::json!({ "ids": [id] }))?;
+    api::call(&["scripting"], "unregisterContentScripts", &[filter]).await?;
     Ok(())
 }
 

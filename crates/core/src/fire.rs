@@ -176,8 +176,13 @@ impl Pending {
     /// same tab, frame, type and callId, within [`FIRE_WINDOW_MS`]; the oldest such dispatch
     /// is used up. Returns whether it marked.
     pub fn mark(&mut self, record: &mut EventRecord, now: f64) -> bool {
+        self.take(record, now).is_some()
+    }
+
+    /// [`Pending::mark`], returning what it used up, for [`Pending::apply`].
+    pub fn take(&mut self, record: &mut EventRecord, now: f64) -> Option<Used> {
         self.prune(now);
-        let found = self.expected.iter().position(|e| {
+        let i = self.expected.iter().position(|e| {
             e.tab_id == record.tab_id
                 && e.kind == record.kind
                 && e.call_id == record.call_id
@@ -186,22 +191,53 @@ impl Pending {
                     Some(frame) => frame == record.frame_id,
                     None => !e.taken.contains(&record.frame_id),
                 }
-        });
-        let Some(i) = found else {
-            return false;
-        };
+        })?;
         let e = &mut self.expected[i];
         record.fired = Some(Fired {
             nonce: e.nonce.clone(),
             at: e.at,
         });
+        let used = Used {
+            nonce: e.nonce.clone(),
+            tab_id: e.tab_id,
+            frame_id: e.frame_id,
+            frame: record.frame_id,
+        };
         if e.frame_id.is_some() {
             self.expected.remove(i);
         } else {
             e.taken.push(record.frame_id);
         }
-        true
+        Some(used)
     }
+
+    /// Uses up on this list what [`Pending::take`] used up on a copy of it. The store marks
+    /// on a copy and applies once the records are written; fires noted meanwhile stay.
+    pub fn apply(&mut self, used: &[Used]) {
+        for u in used {
+            let found = self.expected.iter().position(|e| {
+                e.nonce == u.nonce && e.tab_id == u.tab_id && e.frame_id == u.frame_id
+            });
+            let Some(i) = found else {
+                continue;
+            };
+            if u.frame_id.is_some() {
+                self.expected.remove(i);
+            } else if !self.expected[i].taken.contains(&u.frame) {
+                self.expected[i].taken.push(u.frame);
+            }
+        }
+    }
+}
+
+/// One expected dispatch [`Pending::take`] used up: which (nonce, tab, frame or all
+/// frames), and the frame whose capture it marked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Used {
+    nonce: String,
+    tab_id: i64,
+    frame_id: Option<i64>,
+    frame: i64,
 }
 
 /// Whether an error from `scripting.executeScript` may pass on a later try (the frame was

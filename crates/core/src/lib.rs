@@ -9,6 +9,7 @@ pub mod detail;
 pub mod event;
 pub mod export;
 pub mod fire;
+pub mod handlers;
 pub mod lifecycle;
 pub mod log;
 pub mod markdown;

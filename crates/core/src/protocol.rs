@@ -78,6 +78,23 @@ pub enum Request {
     /// Stops a run: no further step fires. Answered `Done`.
     #[serde(rename_all = "camelCase")]
     RunStop { v: u32, run_id: String },
+    /// From `content-script/bridge.js`, which runs only on sites opted in to handler
+    /// reports: what the page's world reported about its own `fullview:*` listeners
+    /// (`crate::handlers`). Each report is the page's text, parsed and bounded one by one by
+    /// `handlers::parse_report`; the tab and frame come from the browser's sender. Answered
+    /// [`Response::Done`] or a refusal.
+    HandlerReports {
+        v: u32,
+        /// The bridge's random token for its document (at most
+        /// `handlers::MAX_DOCUMENT_CHARS`).
+        document: String,
+        /// At most `handlers::MAX_REPORTS_PER_MESSAGE`.
+        reports: Vec<String>,
+    },
+    /// An extension page turns handler reports on or off for the site of `url` (stored under
+    /// `handlers::SITES_KEY`; the background registers the hook only there). Answered
+    /// [`Response::Done`] or a refusal.
+    SetHandlerSite { v: u32, url: String, on: bool },
 }
 
 /// One event as the content script saw it. The background adds tab, frame and seq.
@@ -393,6 +410,23 @@ fn within_batch(request: Request) -> Result<Request, DecodeError> {
             )));
         }
     }
+    if let Request::HandlerReports {
+        document, reports, ..
+    } = &request
+    {
+        use crate::handlers::{MAX_DOCUMENT_CHARS, MAX_REPORTS_PER_MESSAGE};
+        if reports.len() > MAX_REPORTS_PER_MESSAGE {
+            return Err(DecodeError::Malformed(format!(
+                "{} reports in one message, at most {MAX_REPORTS_PER_MESSAGE}",
+                reports.len()
+            )));
+        }
+        if document.is_empty() || document.chars().count() > MAX_DOCUMENT_CHARS {
+            return Err(DecodeError::Malformed(format!(
+                "a document token of 1 to {MAX_DOCUMENT_CHARS} characters"
+            )));
+        }
+    }
     Ok(request)
 }
 
@@ -481,6 +515,35 @@ mod tests {
             serde_json::to_value(&answer).unwrap(),
             json!({"kind": "fired", "v": 1, "callId": "c", "nonce": "n", "frames": 1})
         );
+    }
+
+    #[test]
+    fn handler_reports_are_bounded_in_number_and_token() {
+        let ok = json!({"kind": "handlerReports", "v": 1, "document": "d", "reports": ["{}"]});
+        assert!(decode(&ok.to_string()).is_ok());
+        let many: Vec<String> = vec!["{}".into(); crate::handlers::MAX_REPORTS_PER_MESSAGE + 1];
+        let cases = [
+            (
+                json!({"kind": "handlerReports", "v": 1, "document": "d", "reports": many}),
+                "malformed message: 201 reports in one message, at most 200",
+            ),
+            (
+                json!({"kind": "handlerReports", "v": 1, "document": "", "reports": []}),
+                "malformed message: a document token of 1 to 64 characters",
+            ),
+            (
+                json!({"kind": "handlerReports", "v": 1, "document": "d", "reports": [{}]}),
+                "malformed message: invalid type",
+            ),
+            (
+                json!({"kind": "setHandlerSite", "v": 1, "url": "http://a/", "on": "yes"}),
+                "malformed message: invalid type",
+            ),
+        ];
+        for (input, expect) in cases {
+            let err = decode(&input.to_string()).unwrap_err().to_string();
+            assert!(err.starts_with(expect), "{input}: {err}");
+        }
     }
 
     #[test]

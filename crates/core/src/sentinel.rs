@@ -76,6 +76,22 @@ pub fn constants() -> Vec<(&'static str, String)> {
         ),
         ("/*@ANSWER_DONE@*/\"\"", response(Response::Done { v: V })),
         (
+            "/*@REQUEST_HANDLER_REPORTS@*/\"\"",
+            request(Request::HandlerReports {
+                v: V,
+                document: String::new(),
+                reports: Vec::new(),
+            }),
+        ),
+        (
+            "/*@REPORT_VERSION@*/0",
+            crate::handlers::REPORT_VERSION.to_string(),
+        ),
+        (
+            "/*@MAX_HANDLER_REPORTS@*/0",
+            crate::handlers::MAX_REPORTS_PER_MESSAGE.to_string(),
+        ),
+        (
             "/*@ANSWER_REFUSED@*/\"\"",
             response(protocol::Response::refused("")),
         ),
@@ -287,6 +303,9 @@ mod tests {
             ("/*@ANSWER_PAUSED@*/\"\"", "\"paused\""),
             ("/*@ANSWER_DONE@*/\"\"", "\"done\""),
             ("/*@ANSWER_REFUSED@*/\"\"", "\"refused\""),
+            ("/*@REQUEST_HANDLER_REPORTS@*/\"\"", "\"handlerReports\""),
+            ("/*@REPORT_VERSION@*/0", "1"),
+            ("/*@MAX_HANDLER_REPORTS@*/0", "200"),
         ];
         let constants = constants();
         for (placeholder, value) in expect {

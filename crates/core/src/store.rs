@@ -31,7 +31,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
-use crate::fire::{Expected, Pending};
+use crate::fire::{Expected, Pending, Used};
 use crate::log::{
     chunk_id, chunk_key, decode_chunk, encode_chunk, evict, LogMeta, Sender, META_KEY,
 };
@@ -141,8 +141,9 @@ pub struct Plan {
     evict: bool,
     /// The toolbar setting to apply once written.
     toolbar: Option<bool>,
-    /// A capture marked records as fired by the inspector: the expected fires left.
-    pending: Option<Pending>,
+    /// A capture marked records as fired by the inspector: the expected fires it used up,
+    /// applied to the list once written (fires noted during the write stay on it).
+    pending: Option<Vec<Used>>,
 }
 
 impl Plan {
@@ -467,14 +468,14 @@ impl Store {
         // encoded; the list's change takes effect with the write.
         if !self.pending.is_empty() {
             let mut pending = self.pending.clone();
-            let mut marked = false;
+            let mut used = Vec::new();
             for (_, records) in &mut accepted.chunks {
                 for record in records.iter_mut().filter(|r| r.seq >= first_new) {
-                    marked |= pending.mark(record, plan.now);
+                    used.extend(pending.take(record, plan.now));
                 }
             }
-            if marked {
-                plan.pending = Some(pending);
+            if !used.is_empty() {
+                plan.pending = Some(used);
             }
         }
         let fresh = accepted.fresh.clone();
@@ -604,8 +605,8 @@ impl Store {
                 if let Some(next) = plan.next {
                     self.apply(next);
                 }
-                if let Some(pending) = plan.pending {
-                    self.pending = pending;
+                if let Some(used) = plan.pending {
+                    self.pending.apply(&used);
                 }
                 if set {
                     self.dirty = false;

@@ -23,6 +23,8 @@
 //!     {"restart": true},                                // a new worker: memory is lost
 //!     {"expectFire": {"nonce": "n1", "tab": 1, "frame": 0, "type": "callAccepted",
 //!        "call": "c1"}},                                 // the background fires (frame null: all)
+//!     // any step: "firesWhileWriting": {like expectFire}: the background fires while the
+//!     // step's writes are under way (between the plan and its outcome)
 //!     // any step: "write": "ok" | "set fails: <error>" | "remove fails: <error>", or a
 //!     // list, one per round (a follow-up read makes a second round); "read": "fails: <e>"
 //!     // makes the reads of this step fail. "at" defaults to the previous step's + 1000.
@@ -70,6 +72,8 @@ struct Step {
     #[serde(default)]
     restart: bool,
     expect_fire: Option<ExpectFire>,
+    /// The background fires while this step's writes are under way.
+    fires_while_writing: Option<ExpectFire>,
     write: Option<Value>,
     read: Option<String>,
 }
@@ -395,27 +399,10 @@ fn render(fixture: &Fixture) -> String {
         }
         if let Some(f) = &step.expect_fire {
             out.push_str(&format!(
-                "#{} at {at}: the background fires {} {} into tab {} frame {} ({})\n",
+                "#{} at {at}: {}\n",
                 i + 1,
-                f.kind,
-                f.call.as_deref().unwrap_or("-"),
-                f.tab,
-                f.frame.map_or("all".into(), |f| f.to_string()),
-                f.nonce
+                expect_fire(&mut store, f, at)
             ));
-            store.expect_fire(
-                fvi_core::fire::Expected {
-                    nonce: f.nonce.clone(),
-                    tab_id: f.tab,
-                    frame_id: f.frame,
-                    kind: fvi_core::EventKind::from_name(&format!("fullview:{}", f.kind))
-                        .expect("a known type"),
-                    call_id: f.call.clone(),
-                    at,
-                    taken: Vec::new(),
-                },
-                at,
-            );
             continue;
         }
         let (input, title) =
@@ -458,6 +445,12 @@ fn render(fixture: &Fixture) -> String {
             }
             if !plan.remove.is_empty() {
                 out.push_str(&format!("  remove {}\n", plan.remove.join(" ")));
+            }
+            if let (Some(f), 0) = (&step.fires_while_writing, round) {
+                out.push_str(&format!(
+                    "  while writing, {}\n",
+                    expect_fire(&mut store, f, at)
+                ));
             }
             let mode = writes.get(round).map(String::as_str).unwrap_or("ok");
             let written = if !plan.writes() {
@@ -506,6 +499,31 @@ fn render(fixture: &Fixture) -> String {
         out.push_str(&format!("{k} {}\n", dump_value(k, v)));
     }
     out
+}
+
+/// Notes the fire `f` at `at` in `store` (`Store::expect_fire`); returns its line.
+fn expect_fire(store: &mut Store, f: &ExpectFire, at: f64) -> String {
+    store.expect_fire(
+        fvi_core::fire::Expected {
+            nonce: f.nonce.clone(),
+            tab_id: f.tab,
+            frame_id: f.frame,
+            kind: fvi_core::EventKind::from_name(&format!("fullview:{}", f.kind))
+                .expect("a known type"),
+            call_id: f.call.clone(),
+            at,
+            taken: Vec::new(),
+        },
+        at,
+    );
+    format!(
+        "the background fires {} {} into tab {} frame {} ({})",
+        f.kind,
+        f.call.as_deref().unwrap_or("-"),
+        f.tab,
+        f.frame.map_or("all".into(), |f| f.to_string()),
+        f.nonce
+    )
 }
 
 /// The reader's invariant, at every instant: every chunk `meta` lists is there and holds
@@ -563,6 +581,7 @@ fixtures! {
     waiting_lost_when_sender_silent,
     lost_events_arrive_after_all,
     fire_marks,
+    fire_while_writing,
 }
 
 /// A fixture without a test would silently check nothing.
