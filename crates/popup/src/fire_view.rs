@@ -11,7 +11,7 @@
 //! | `#fire-detail` | textarea: the detail JSON (an object; `callId` pre-filled) |
 //! | `#fire-new-call` | puts a fresh callId into the detail |
 //! | `#fire-target` | select: `top`, `all` (every frame), `frame` (the id in `#fire-frame`) |
-//! | `#fire-frame` | frame id for `frame`; `#fire-frames` lists the tab's frames seen in the log |
+//! | `#fire-frame` | frame id for `frame`; `#fire-frames` lists the tab's frames (the browser's, else those seen in the log) |
 //! | `#fire-button` | fires |
 //! | `#fire-speed` | select: a preset's pace, `original`, `faster`, `noGaps` or `step` |
 //! | `#fire-status` | what happened: `data-result` is `fired`, `started` (a preset's run), `refused`, `retry` or `error` |
@@ -186,7 +186,7 @@ pub fn mount(app: &Shared) -> Vec<DomListener> {
             details.unchecked_ref(),
             "toggle",
             false,
-            move |_| frames_seen(&app.borrow()),
+            move |_| list_frames(&app.borrow()),
         ));
     }
     listeners
@@ -204,28 +204,65 @@ fn value_of(id: &str) -> String {
         .unwrap_or_default()
 }
 
-/// `#fire-frames`: the frames of this tab that fired events, to choose from.
-fn frames_seen(app: &App) {
+/// The `#fire-frames` choices, `(frame id, label)`: the tab's frames as the browser lists
+/// them now (`live`), else the frames of the tab that fired events in the log (`seen`).
+pub fn frame_options(live: Option<&[(i64, String)]>, seen: &[i64]) -> Vec<(String, String)> {
+    match live {
+        Some(frames) if !frames.is_empty() => frames
+            .iter()
+            .map(|(id, url)| {
+                let what = if *id == 0 { "top frame" } else { "frame" };
+                (
+                    id.to_string(),
+                    format!("{what}: {}", crate::format::clip(url, 120)),
+                )
+            })
+            .collect(),
+        _ => {
+            let mut seen = seen.to_vec();
+            seen.sort_unstable();
+            seen.dedup();
+            seen.into_iter()
+                .map(|id| (id.to_string(), "seen in the log".to_string()))
+                .collect()
+        }
+    }
+}
+
+fn fill_frames(options: &[(String, String)]) {
     let Some(list) = by_id("fire-frames") else {
         return;
     };
     dom::clear(&list);
+    for (value, label) in options {
+        let option = dom::el("option", "");
+        attr(&option, "value", value);
+        attr(&option, "label", label);
+        add(&list, option);
+    }
+}
+
+/// `#fire-frames`: the tab's frames, to choose from: those seen in the log at once, then
+/// the browser's list of the frames there now.
+fn list_frames(app: &App) {
     let Some(tab) = app.current_tab else {
+        fill_frames(&[]);
         return;
     };
-    let mut frames: Vec<i64> = app
+    let seen: Vec<i64> = app
         .events()
         .iter()
         .filter(|e| e.tab_id == tab)
         .map(|e| e.frame_id)
         .collect();
-    frames.sort_unstable();
-    frames.dedup();
-    for frame in frames {
-        let option = dom::el("option", "");
-        attr(&option, "value", &frame.to_string());
-        add(&list, option);
-    }
+    fill_frames(&frame_options(None, &seen));
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Ok(live) = fvi_browser::scripting::frames(tab).await {
+            if !live.is_empty() {
+                fill_frames(&frame_options(Some(&live), &seen));
+            }
+        }
+    });
 }
 
 /// Runs one of the box's actions; false when `action` is not one of them.
@@ -468,6 +505,24 @@ mod tests {
                 "{input:?}"
             );
         }
+    }
+
+    #[test]
+    fn frames_to_choose_from() {
+        let live = [
+            (0, "https://a.example/".to_string()),
+            (17179869185, "about:blank".to_string()),
+        ];
+        assert_eq!(
+            frame_options(Some(&live), &[3]),
+            [
+                ("0".to_string(), "top frame: https://a.example/".to_string()),
+                ("17179869185".to_string(), "frame: about:blank".to_string()),
+            ]
+        );
+        let seen = |id: &str| (id.to_string(), "seen in the log".to_string());
+        assert_eq!(frame_options(None, &[5, 0, 5]), [seen("0"), seen("5")]);
+        assert_eq!(frame_options(Some(&[]), &[2]), [seen("2")]);
     }
 
     #[test]
