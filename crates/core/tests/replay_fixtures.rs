@@ -83,16 +83,7 @@ fn render(fixture: &Fixture) -> String {
 
 #[test]
 fn runs() {
-    let mut names: Vec<String> = std::fs::read_dir(dir())
-        .unwrap()
-        .filter_map(|e| {
-            let path = e.unwrap().path();
-            (path.extension()? == "json")
-                .then(|| path.file_stem().unwrap().to_string_lossy().into_owned())
-        })
-        .collect();
-    names.sort();
-    assert!(names.len() >= 5, "fixtures missing: {names:?}");
+    let names = expect::fixture_names(&dir(), 5);
     for name in names {
         expect::check_fixture(&dir(), &name, render);
     }

@@ -40,3 +40,20 @@ pub fn assert_expected(name: &str, expect_path: &Path, actual: &str) {
         );
     }
 }
+
+/// The names of the `<name>.json` fixtures in `dir`, sorted; at least `min` of them, or
+/// the test fails (a fixture directory that went missing must not pass as empty).
+#[allow(dead_code)] // each test binary includes this module and uses what it needs
+pub fn fixture_names(dir: &Path, min: usize) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| {
+            let path = e.ok()?.path();
+            (path.extension()? == "json")
+                .then(|| path.file_stem().unwrap().to_string_lossy().into_owned())
+        })
+        .collect();
+    names.sort();
+    assert!(names.len() >= min, "fixtures missing: {names:?}");
+    names
+}
