@@ -161,7 +161,7 @@ fn print_timeline(kind: BrowserKind, call_id: &str, export_path: &Path) -> Resul
         kind.name(),
         file.events.len()
     );
-    for line in fvi_core::timeline::dump(&timeline).lines() {
+    for line in fvi_core::timeline::dump(&timeline, &file.events, &file.tab_notes).lines() {
         println!("  {line}");
     }
     println!("Exported JSON: {}", export_path.display());

@@ -179,9 +179,84 @@ fn run_browser(kind: BrowserKind, url: &str, keeper: &str) -> Result<(), String>
     println!();
     println!("-- {} --", kind.name());
     let baseline = extensions::baseline(kind)?;
+    let blocks = blocks();
+    let per_block = loads().div_ceil(blocks);
+    let mut totals: Vec<Totals> = Variant::ALL
+        .iter()
+        .map(|&variant| Totals {
+            variant,
+            samples: Vec::new(),
+            heap: Vec::new(),
+        })
+        .collect();
+    println!("  load average before: {}", load_average());
+    let started = Instant::now();
+    for block in 0..blocks {
+        let mut running = launch_all(kind, &baseline.path, keeper)?;
+        if kind == BrowserKind::Chromium && block == 0 {
+            for r in &mut running {
+                let cdp = r.cdp.as_mut().expect("Chromium has a DevTools connection");
+                let (with, frames) = chromium_injected_frames(cdp, url)?;
+                println!(
+                    "  check, {}: an extension's isolated world exists in {with} of {frames} frames",
+                    r.variant.label()
+                );
+            }
+        }
+        measure_block(kind, &mut running, url, block, per_block)?;
+        if kind == BrowserKind::Chromium && block + 1 == blocks {
+            heap_pass(&mut running, url)?;
+        }
+        if blocks > 1 {
+            let cpu = |r: &Running| r.samples.iter().map(|s| s.page_cpu_ms).collect::<Vec<_>>();
+            let (none, base, ours) = (cpu(&running[0]), cpu(&running[1]), cpu(&running[2]));
+            let diffs =
+                |v: &[f64]| -> Vec<f64> { v.iter().zip(&none).map(|(x, n)| x - n).collect() };
+            println!(
+                "  block {} of {blocks} (fresh browsers): main-thread CPU, paired, ours/baseline = {}",
+                block + 1,
+                ratio(median(&diffs(&ours)), median(&diffs(&base)))
+            );
+        }
+        for (t, r) in totals.iter_mut().zip(running) {
+            t.samples.extend(r.samples);
+            t.heap.extend(r.heap);
+        }
+    }
+    println!(
+        "  {} loads in {:.0} s ({blocks} block(s) of fresh browsers); load average after: {}",
+        totals.len() * (WARMUP + per_block) * blocks,
+        started.elapsed().as_secs_f64(),
+        load_average()
+    );
+    for t in &totals {
+        let loads = t.samples.iter().filter(|s| s.new_processes > 0).count();
+        println!(
+            "  {}: a page process started during {loads} of {} measured loads",
+            t.variant.label(),
+            t.samples.len()
+        );
+    }
+    report(kind, &totals);
+    Ok(())
+}
+
+/// Fresh browsers measured in one block, unless `FVI_PAGE_BLOCKS` says otherwise. Each
+/// variant runs in a browser of its own, and a browser instance carries effects of its own
+/// for its whole life (which processes it reuses, where its heap lies): with one block, six
+/// 300-load runs of the same build gave ratios from 0.97x to 1.75x, each with a tight
+/// interval. Several blocks of fresh browsers average those effects out.
+const BLOCKS: usize = 1;
+
+fn blocks() -> usize {
+    env_count("FVI_PAGE_BLOCKS", 1, BLOCKS)
+}
+
+/// The three browsers (no extension, the baseline, ours), each with its tab open.
+fn launch_all(kind: BrowserKind, baseline: &Path, keeper: &str) -> Result<Vec<Running>, String> {
     let mut running = Vec::new();
     for variant in Variant::ALL {
-        let browser = extensions::launch(kind, variant, &baseline.path, launch_options(kind))
+        let browser = extensions::launch(kind, variant, baseline, launch_options(kind))
             .map_err(|e| format!("{}: {e}", variant.label()))?;
         let (cdp, tab, firefox_ext) = match kind {
             BrowserKind::Chromium => {
@@ -213,23 +288,22 @@ fn run_browser(kind: BrowserKind, url: &str, keeper: &str) -> Result<(), String>
     }
     // Let start-up work (extension install, service worker start) settle first.
     std::thread::sleep(Duration::from_secs(2));
-    if kind == BrowserKind::Chromium {
-        for r in &mut running {
-            let cdp = r.cdp.as_mut().expect("Chromium has a DevTools connection");
-            let (with, frames) = chromium_injected_frames(cdp, url)?;
-            println!(
-                "  check, {}: an extension's isolated world exists in {with} of {frames} frames",
-                r.variant.label()
-            );
-        }
-    }
-    let started = Instant::now();
-    println!("  load average before: {}", load_average());
-    for round in 0..WARMUP + loads() {
+    Ok(running)
+}
+
+/// `WARMUP` then `loads` measured rounds, the variants' order rotating each round.
+fn measure_block(
+    kind: BrowserKind,
+    running: &mut [Running],
+    url: &str,
+    block: usize,
+    loads: usize,
+) -> Result<(), String> {
+    for round in 0..WARMUP + loads {
         for i in 0..running.len() {
             let r = &mut running[(round + i) % 3];
             // A new URL each time (the same page): a reload could be served differently.
-            let url = format!("{url}?load={round}");
+            let url = format!("{url}?block={block}&load={round}");
             let sample = match kind {
                 BrowserKind::Chromium => chromium_load(
                     r.cdp.as_mut().expect("Chromium has a DevTools connection"),
@@ -245,47 +319,41 @@ fn run_browser(kind: BrowserKind, url: &str, keeper: &str) -> Result<(), String>
             }
         }
     }
-    println!(
-        "  {} loads in {:.0} s; load average after: {}",
-        running.len() * (WARMUP + loads()),
-        started.elapsed().as_secs_f64(),
-        load_average()
-    );
-    if kind == BrowserKind::Chromium {
-        // The heap in a reused tab still holds the previous document for a while (the
-        // figures double after the first load and stay there), so it gets a pass of its
-        // own, one fresh tab per load. It varies little, so a few loads suffice. The
-        // measuring tabs go first: a fresh tab on the same site shares their process,
-        // whose heap would then hold their last page too.
-        for r in &mut running {
-            let cdp = r.cdp.as_mut().expect("Chromium has a DevTools connection");
-            cdp.call("Target.closeTarget", json!({ "targetId": r.tab.0 }), None)?;
-        }
-        for round in 0..HEAP_LOADS {
-            for i in 0..running.len() {
-                let r = &mut running[(round + i) % 3];
-                let cdp = r.cdp.as_mut().expect("Chromium has a DevTools connection");
-                let sample = chromium_heap(cdp, &format!("{url}?heap={round}"))
-                    .map_err(|e| format!("{}, heap load {round}: {e}", r.variant.label()))?;
-                r.heap.push(sample);
-            }
-        }
-    }
-    for r in &running {
-        let loads = r.samples.iter().filter(|s| s.new_processes > 0).count();
-        println!(
-            "  {}: a page process started during {loads} of {} measured loads",
-            r.variant.label(),
-            r.samples.len()
-        );
-    }
-    report(kind, &running);
     Ok(())
+}
+
+/// The heap in a reused tab still holds the previous document for a while (the figures
+/// double after the first load and stay there), so it gets a pass of its own, one fresh
+/// tab per load. It varies little, so a few loads suffice. The measuring tabs go first: a
+/// fresh tab on the same site shares their process, whose heap would then hold their last
+/// page too.
+fn heap_pass(running: &mut [Running], url: &str) -> Result<(), String> {
+    for r in running.iter_mut() {
+        let cdp = r.cdp.as_mut().expect("Chromium has a DevTools connection");
+        cdp.call("Target.closeTarget", json!({ "targetId": r.tab.0 }), None)?;
+    }
+    for round in 0..HEAP_LOADS {
+        for i in 0..running.len() {
+            let r = &mut running[(round + i) % 3];
+            let cdp = r.cdp.as_mut().expect("Chromium has a DevTools connection");
+            let sample = chromium_heap(cdp, &format!("{url}?heap={round}"))
+                .map_err(|e| format!("{}, heap load {round}: {e}", r.variant.label()))?;
+            r.heap.push(sample);
+        }
+    }
+    Ok(())
+}
+
+/// One variant's samples over every block.
+struct Totals {
+    variant: Variant,
+    samples: Vec<Sample>,
+    heap: Vec<Sample>,
 }
 
 type Pick = fn(&Sample) -> f64;
 
-fn report(kind: BrowserKind, running: &[Running]) {
+fn report(kind: BrowserKind, running: &[Totals]) {
     let mut rows: Vec<(&str, &str, Pick, usize)> = vec![
         ("page load (loadEventEnd)", "ms", |s| s.load_ms, 1),
         (

@@ -11,7 +11,7 @@ use crate::lifecycle::Thresholds;
 use crate::record::{EventRecord, TabNote};
 use crate::summary::{summarize, CallSummary, InboundSummary};
 use crate::time::rfc3339;
-use crate::timeline;
+use crate::timeline::{self, EventIx};
 
 pub const FORMAT: &str = "fullview-event-log";
 /// The version this writes; it reads every version from [`OLDEST_VERSION`] to this one.
@@ -97,25 +97,30 @@ struct Writing<'w> {
 }
 
 impl<'a> Export<'a> {
-    /// Summarises `events` (with `tab_notes`, judged at `now`) for a file stamped
-    /// `exported_at_ms`; both times are passed in, as everywhere in the core.
+    /// Summarises the events `selected` from `log` (indices; `None` for all of it), with
+    /// `tab_notes`, judged at `now`, for a file stamped `exported_at_ms`; both times are
+    /// passed in, as everywhere in the core.
     pub fn new(
-        events: Vec<&'a EventRecord>,
+        log: &'a [EventRecord],
+        selected: Option<&[EventIx]>,
         tab_notes: &'a [TabNote],
         now: f64,
         exported_at_ms: f64,
         generator: Generator,
         stats: Stats,
     ) -> Export<'a> {
-        let (calls, inbound) = {
-            let grouped = timeline::build(
-                events.iter().copied(),
-                tab_notes,
-                now,
-                &Thresholds::default(),
-            );
-            summarize(&grouped)
+        let thresholds = Thresholds::default();
+        let (events, grouped) = match selected {
+            None => (
+                log.iter().collect(),
+                timeline::build(log, tab_notes, now, &thresholds),
+            ),
+            Some(selected) => (
+                selected.iter().map(|ix| ix.of(log)).collect(),
+                timeline::build_selected(log, selected, tab_notes, now, &thresholds),
+            ),
         };
+        let (calls, inbound) = summarize(&grouped, log);
         Export {
             exported_at: rfc3339(exported_at_ms),
             generator,
@@ -354,9 +359,9 @@ mod tests {
             version: "0.1.0".into(),
             browser: "test".into(),
         };
-        let refs: Vec<&EventRecord> = events.iter().collect();
         let export = Export::new(
-            refs,
+            &events,
+            None,
             &notes,
             1.8e12,
             1_764_000_010_000.0,
@@ -365,12 +370,10 @@ mod tests {
         );
         let text = String::from_utf8(export.to_bytes()).unwrap();
         let read = parse(&text).unwrap();
-        let (calls, inbound) = summarize(&timeline::build(
-            events.iter(),
-            &notes,
-            1.8e12,
-            &Thresholds::default(),
-        ));
+        let (calls, inbound) = summarize(
+            &timeline::build(&events, &notes, 1.8e12, &Thresholds::default()),
+            &events,
+        );
         let expected = ExportFile {
             format: FORMAT.into(),
             version: VERSION,
@@ -394,6 +397,41 @@ mod tests {
         assert!(text.starts_with("{\n  \"format\": \"fullview-event-log\",\n  \"version\": 3,"));
         assert!(text.contains("\"firedByInspector\": {\n        \"nonce\": \"n-4\","));
         assert!(text.contains("\"topTitle\": \"Shop – Checkout\""));
+    }
+
+    /// Exporting a selection of the log (by index) writes what exporting a copy of those
+    /// events would: the same events, and summaries judged on them alone.
+    #[test]
+    fn a_selection_exports_like_a_copy_of_it() {
+        let events = [
+            record(1, EventKind::SupportRequested, None, 7),
+            record(2, EventKind::CallRequested, Some("c1"), 7),
+            record(3, EventKind::CallRequested, Some("c2"), 8),
+            record(4, EventKind::CallAccepted, Some("c1"), 7),
+        ];
+        let generator = Generator {
+            name: "fvi".into(),
+            version: "0.1.0".into(),
+            browser: "test".into(),
+        };
+        let write = |log: &[EventRecord], selected: Option<&[EventIx]>| {
+            let export = Export::new(
+                log,
+                selected,
+                &[],
+                1.8e12,
+                1_764_000_010_000.0,
+                generator.clone(),
+                Stats::default(),
+            );
+            parse(&String::from_utf8(export.to_bytes()).unwrap()).unwrap()
+        };
+        let selected = write(&events, Some(&[EventIx(3), EventIx(1)]));
+        let copy = write(&[events[3].clone(), events[1].clone()], None);
+        assert_eq!(selected, copy);
+        assert_eq!(selected.events.len(), 2);
+        assert_eq!(selected.calls.len(), 1);
+        assert!(selected.inbound.is_empty());
     }
 
     /// Version 1 files (no `topTitle`) still import; one that claims version 1 but has a
@@ -472,7 +510,8 @@ mod tests {
             .map(|seq| record(seq, EventKind::CallEnded, Some("c"), 1))
             .collect();
         let export = Export::new(
-            events.iter().collect(),
+            &events,
+            None,
             &[],
             0.0,
             0.0,

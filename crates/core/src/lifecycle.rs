@@ -598,6 +598,24 @@ pub fn format_secs(ms: f64) -> String {
 // Machines with context: they turn anomalies into flags
 // ---------------------------------------------------------------------------------------
 
+/// The flag for a call or request still open at `now` (`start` + `open.at` is when it was
+/// asked), if it waited longer than the threshold; `kind` makes it from the wait and the
+/// threshold.
+fn unanswered(
+    open: Mark,
+    start: f64,
+    now: f64,
+    thresholds: &Thresholds,
+    kind: fn(f64, f64) -> FlagKind,
+) -> Option<Flag> {
+    let waited = now - (start + open.at);
+    (waited > thresholds.unanswered_ms).then(|| Flag {
+        seq: open.seq,
+        at: open.at,
+        kind: kind(waited, thresholds.unanswered_ms),
+    })
+}
+
 /// Runs [`call_transition`] over one call's events (fed in time order) and remembers what
 /// the flag messages need to point back to.
 #[derive(Debug, Clone)]
@@ -732,17 +750,13 @@ impl CallMachine {
         thresholds: &Thresholds,
     ) -> (CallState, Vec<Flag>) {
         if let (CallState::Requested, Some(since)) = (self.state, self.requested_since) {
-            let waited = now - (start + since.at);
-            if waited > thresholds.unanswered_ms {
-                self.flags.push(Flag {
-                    seq: since.seq,
-                    at: since.at,
-                    kind: FlagKind::Unanswered {
-                        waited_ms: waited,
-                        threshold_ms: thresholds.unanswered_ms,
-                    },
-                });
-            }
+            self.flags
+                .extend(unanswered(since, start, now, thresholds, |w, t| {
+                    FlagKind::Unanswered {
+                        waited_ms: w,
+                        threshold_ms: t,
+                    }
+                }));
         }
         (self.state, self.flags)
     }
@@ -843,17 +857,13 @@ impl InboundMachine {
         thresholds: &Thresholds,
     ) -> (InboundState, Vec<Flag>) {
         if let (InboundState::Requested, Some(request)) = (self.state, self.request) {
-            let waited = now - (start + request.at);
-            if waited > thresholds.unanswered_ms {
-                self.flags.push(Flag {
-                    seq: request.seq,
-                    at: request.at,
-                    kind: FlagKind::InboundUnanswered {
-                        waited_ms: waited,
-                        threshold_ms: thresholds.unanswered_ms,
-                    },
-                });
-            }
+            self.flags
+                .extend(unanswered(request, start, now, thresholds, |w, t| {
+                    FlagKind::InboundUnanswered {
+                        waited_ms: w,
+                        threshold_ms: t,
+                    }
+                }));
         }
         (self.state, self.flags)
     }

@@ -12,7 +12,7 @@ use crate::lifecycle::CallState;
 use crate::tabs::{request_number, TabLabels, TITLE_CHARS};
 pub use crate::time::{format_duration, format_utc, readable_duration, readable_rel, Zone};
 use crate::timeline::{Call, StepBody, Timeline};
-use crate::{EventKind, TabNoteKind};
+use crate::{EventKind, EventRecord, TabNote, TabNoteKind};
 
 /// Longest page-provided string put in a copy; the rest is cut with `…`. Copies carry full
 /// URLs and callIds (the screen shortens them), but one multi-megabyte value must not make
@@ -27,18 +27,26 @@ pub struct Context<'a> {
     pub zone: Zone,
 }
 
-/// The Markdown copy of `call_id`, or `None` when the timeline has no such call.
-pub fn call_markdown(timeline: &Timeline, call_id: &str, cx: Context) -> Option<String> {
+/// The Markdown copy of `call_id`, or `None` when the timeline has no such call. `log` is
+/// what the timeline was built from.
+pub fn call_markdown(timeline: &Timeline, log: Log, call_id: &str, cx: Context) -> Option<String> {
     timeline
         .call(call_id)
-        .map(|call| document(timeline, call, cx).markdown())
+        .map(|call| document(timeline, log, call, cx).markdown())
 }
 
 /// The same call as plain text, for ticket tools that do not render Markdown.
-pub fn call_text(timeline: &Timeline, call_id: &str, cx: Context) -> Option<String> {
+pub fn call_text(timeline: &Timeline, log: Log, call_id: &str, cx: Context) -> Option<String> {
     timeline
         .call(call_id)
-        .map(|call| document(timeline, call, cx).text())
+        .map(|call| document(timeline, log, call, cx).text())
+}
+
+/// The events and tab notes a timeline was built from (its indices point into them).
+#[derive(Debug, Clone, Copy)]
+pub struct Log<'a> {
+    pub events: &'a [EventRecord],
+    pub notes: &'a [TabNote],
 }
 
 /// A piece of a line: our own words, or text that came from a page (escaped in Markdown).
@@ -63,10 +71,12 @@ fn page(s: &str) -> Part {
     Part::Page(s.to_string())
 }
 
-fn document(timeline: &Timeline, call: &Call, cx: Context) -> Document {
+fn document(timeline: &Timeline, log: Log, call: &Call, cx: Context) -> Document {
     let labels = cx.labels;
-    let mut blocks = vec![Block::Paragraph(vec![page(&verdict(call, labels))])];
-    let mut head = vec![ours("Fullview call "), page(call.call_id)];
+    let mut blocks = vec![Block::Paragraph(vec![page(&verdict(
+        call, log.events, labels,
+    ))])];
+    let mut head = vec![ours("Fullview call "), page(&call.call_id)];
     head.push(ours(format!(
         " · {}, started {}",
         call.state.as_str(),
@@ -94,7 +104,8 @@ fn document(timeline: &Timeline, call: &Call, cx: Context) -> Document {
         let mut line = vec![ours(readable_rel(step.rel_ms))];
         match &step.body {
             // The step's own label would hold the URL; the tab's name comes first instead.
-            StepBody::Note(note) => {
+            StepBody::Note(ix) => {
+                let note = &log.notes[*ix];
                 line.push(ours(" "));
                 line.push(page(&labels.short(note.tab_id)));
                 match &note.kind {
@@ -107,8 +118,8 @@ fn document(timeline: &Timeline, call: &Call, cx: Context) -> Document {
                 }
             }
             StepBody::Event(_) | StepBody::FanOut(_) => {
-                line.push(ours(format!(" {}", step.label())));
-                for e in step.events() {
+                line.push(ours(format!(" {}", step.label(log.events, log.notes))));
+                for e in step.events(log.events) {
                     line.push(ours(" · "));
                     line.push(page(&labels.short(e.tab_id)));
                     if e.frame_id != 0 {
@@ -236,10 +247,11 @@ impl Document {
 /// how long, and whether anything looks wrong, e.g. "Accepted after 4.0 s in T2 (Acme CRM
 /// – Customers), ended after 13.0 s; no problems found". Durations read in the unit that
 /// fits ([`readable_duration`]). It holds page text (a tab's title): escape it for Markdown.
-pub fn verdict(call: &Call, labels: &TabLabels) -> String {
+pub fn verdict(call: &Call, events: &[EventRecord], labels: &TabLabels) -> String {
     let tab_of = |kind: EventKind| {
         call.events
             .iter()
+            .map(|ix| ix.of(events))
             .find(|e| e.kind == kind)
             .map(|e| format!(" in {}", labels.in_words(e.tab_id)))
             .unwrap_or_default()

@@ -159,7 +159,8 @@ mod tests {
             .calls
             .iter()
             .filter(|c| {
-                search.group(c.state.as_str(), &c.flags) || c.events.iter().any(|e| search.event(e))
+                search.group(c.state.as_str(), &c.flags)
+                    || c.events.iter().any(|ix| search.event(ix.of(&events)))
             })
             .map(|c| c.call_id.to_string())
             .collect();

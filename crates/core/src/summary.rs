@@ -4,6 +4,7 @@
 //! a reader of version 1 can load files written by later minor versions.
 
 use crate::lifecycle::Flag;
+use crate::record::EventRecord;
 use crate::timeline::{Call, InboundRequest, Timeline};
 use serde::{Deserialize, Serialize};
 
@@ -87,15 +88,16 @@ impl From<&Flag> for FlagSummary {
     }
 }
 
-impl From<&Call<'_>> for CallSummary {
-    fn from(call: &Call<'_>) -> Self {
+impl CallSummary {
+    /// `call` of a timeline built from `events`.
+    pub fn of(call: &Call, events: &[EventRecord]) -> CallSummary {
         CallSummary {
-            call_id: call.call_id.to_string(),
+            call_id: call.call_id.clone(),
             state: call.state.as_str().to_string(),
             tabs: call.tabs.clone(),
-            sites: call.sites(),
-            first_seq: call.first_seq(),
-            seqs: call.seqs(),
+            sites: call.sites(events),
+            first_seq: call.first_seq(events),
+            seqs: call.seqs(events),
             started_at: call.start,
             ended_at: call.end,
             duration_ms: call.duration_ms,
@@ -106,27 +108,40 @@ impl From<&Call<'_>> for CallSummary {
     }
 }
 
-impl From<&InboundRequest<'_>> for InboundSummary {
-    fn from(req: &InboundRequest<'_>) -> Self {
+impl InboundSummary {
+    /// `req` of a timeline built from `events`.
+    pub fn of(req: &InboundRequest, events: &[EventRecord]) -> InboundSummary {
         InboundSummary {
             id: req.id,
             tab_id: req.tab_id,
             state: req.state.as_str().to_string(),
-            sites: req.sites(),
-            seqs: req.seqs(),
+            sites: req.sites(events),
+            seqs: req.seqs(events),
             started_at: req.start,
             ended_at: req.end,
-            linked_call: req.linked_call.map(str::to_string),
+            linked_call: req.linked_call.clone(),
             flags: req.flags.iter().map(FlagSummary::from).collect(),
         }
     }
 }
 
-/// Summaries of every call and inbound request, in the timeline's order (newest first).
-pub fn summarize(timeline: &Timeline) -> (Vec<CallSummary>, Vec<InboundSummary>) {
+/// Summaries of every call and inbound request of a timeline built from `events`, in the
+/// timeline's order (newest first).
+pub fn summarize(
+    timeline: &Timeline,
+    events: &[EventRecord],
+) -> (Vec<CallSummary>, Vec<InboundSummary>) {
     (
-        timeline.calls.iter().map(CallSummary::from).collect(),
-        timeline.inbound.iter().map(InboundSummary::from).collect(),
+        timeline
+            .calls
+            .iter()
+            .map(|c| CallSummary::of(c, events))
+            .collect(),
+        timeline
+            .inbound
+            .iter()
+            .map(|r| InboundSummary::of(r, events))
+            .collect(),
     )
 }
 

@@ -2,6 +2,13 @@
 //! requests ([`InboundRequest`]) per tab, and an `unassigned` bucket, so no event is ever
 //! hidden. Also the event [`Filter`] and a compact text [`dump`] used by the fixture tests.
 //!
+//! A [`Timeline`] owns no events: it points into the log it was built from by index
+//! ([`EventIx`], [`NoteIx`]), so a caller can keep it next to a log that grows, and look
+//! an event up with [`EventIx::of`] (or `events[ix]` on a `&[EventRecord]`). A part of the
+//! log is a selection of indices ([`build_selected`], [`filter_events`]), never a slice of
+//! references: every function here takes the one type `&[EventRecord]`, so the popup's
+//! wasm holds one copy of the grouping (a generic over both cost it 28 KB).
+//!
 //! Ordering rule: inside a call or request, events are judged in page time (`captured_at`,
 //! ties broken by `seq`). `seq` is the order the background stored them in, and batches
 //! from different tabs can arrive late, so seq order would invent anomalies across tabs.
@@ -19,30 +26,76 @@ use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::ops::Index;
 
-/// Everything the popup renders, built by [`build`]. Borrows the log it was built from.
+/// Position of an event in the slice a timeline was built from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EventIx(pub u32);
+
+/// Position of a tab note in the notes a timeline was built from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NoteIx(pub u32);
+
+impl EventIx {
+    pub fn new(i: usize) -> EventIx {
+        EventIx(u32::try_from(i).expect("fewer than 2^32 events"))
+    }
+    pub fn get(self) -> usize {
+        self.0 as usize
+    }
+    /// The event in `events`, the log the timeline was built from.
+    pub fn of(self, events: &[EventRecord]) -> &EventRecord {
+        &events[self.get()]
+    }
+}
+
+impl NoteIx {
+    pub fn new(i: usize) -> NoteIx {
+        NoteIx(u32::try_from(i).expect("fewer than 2^32 notes"))
+    }
+    pub fn get(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl Index<EventIx> for [EventRecord] {
+    type Output = EventRecord;
+    fn index(&self, ix: EventIx) -> &EventRecord {
+        &self[ix.get()]
+    }
+}
+
+impl Index<NoteIx> for [TabNote] {
+    type Output = TabNote;
+    fn index(&self, ix: NoteIx) -> &TabNote {
+        &self[ix.get()]
+    }
+}
+
+/// Everything the popup renders, built by [`build`]. Its indices point into the events and
+/// notes it was built from.
 #[derive(Debug, Clone)]
-pub struct Timeline<'a> {
+pub struct Timeline {
     /// Newest first (by start time).
-    pub calls: Vec<Call<'a>>,
+    pub calls: Vec<Call>,
     /// Newest first (by start time).
-    pub inbound: Vec<InboundRequest<'a>>,
+    pub inbound: Vec<InboundRequest>,
     /// Call events without a callId: they belong to no call, but are never dropped. In seq
     /// order.
-    pub unassigned: Vec<&'a EventRecord>,
+    pub unassigned: Vec<EventIx>,
     /// The `now` the unanswered checks were evaluated against.
     pub now: f64,
     pub thresholds: Thresholds,
 }
 
 /// One call: every event carrying its callId.
-#[derive(Debug, Clone)]
-pub struct Call<'a> {
-    pub call_id: &'a str,
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    pub call_id: String,
     /// In seq order.
-    pub events: Vec<&'a EventRecord>,
+    pub events: Vec<EventIx>,
     /// In time order: events (fan-out requests collapsed) and the notes of its tabs.
-    pub steps: Vec<Step<'a>>,
+    pub steps: Vec<Step>,
     /// Tab ids, ascending.
     pub tabs: Vec<i64>,
     /// Time of the first event (ms since the epoch).
@@ -64,57 +117,67 @@ pub struct Call<'a> {
     pub linked_inbound: Vec<u64>,
 }
 
-impl Call<'_> {
+impl Call {
     /// Lowest seq of the call.
-    pub fn first_seq(&self) -> u64 {
-        self.events.first().map_or(0, |e| e.seq)
+    pub fn first_seq(&self, events: &[EventRecord]) -> u64 {
+        self.events.first().map_or(0, |ix| ix.of(events).seq)
     }
 
     /// Distinct URL origins ([`site_of`]), in the order they first appear. Computed on
     /// demand: it reads every event's URL, which a list of thousands of calls rarely needs.
-    pub fn sites(&self) -> Vec<String> {
-        sites_of(self.steps.iter().flat_map(Step::events))
+    pub fn sites(&self, events: &[EventRecord]) -> Vec<String> {
+        sites_of(
+            self.steps
+                .iter()
+                .flat_map(Step::members)
+                .map(|ix| ix.of(events)),
+        )
     }
 
-    pub fn seqs(&self) -> Vec<u64> {
-        self.events.iter().map(|e| e.seq).collect()
+    pub fn seqs(&self, events: &[EventRecord]) -> Vec<u64> {
+        self.events.iter().map(|ix| ix.of(events).seq).collect()
+    }
+
+    /// Flags pointing at event (or note) `seq`.
+    pub fn flags_at(&self, seq: u64) -> impl Iterator<Item = &Flag> {
+        self.flags.iter().filter(move |f| f.seq == seq)
     }
 }
 
 /// One row of a call's timeline.
-#[derive(Debug, Clone)]
-pub struct Step<'a> {
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
     /// Absolute time (ms since the epoch) of the step's first member.
     pub at: f64,
     /// Milliseconds after the call's first event.
     pub rel_ms: f64,
-    pub body: StepBody<'a>,
+    pub body: StepBody,
 }
 
-#[derive(Debug, Clone)]
-pub enum StepBody<'a> {
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepBody {
     /// One event.
-    Event(&'a EventRecord),
+    Event(EventIx),
     /// `callRequested` fired in several tabs (the documented fan-out): one member per tab,
     /// in time order. Always at least two members.
-    FanOut(Vec<&'a EventRecord>),
+    FanOut(Vec<EventIx>),
     /// Something that happened to one of the call's tabs.
-    Note(&'a TabNote),
+    Note(NoteIx),
 }
 
-impl<'a> Step<'a> {
+impl Step {
     /// Member events: one, several for a fan-out, none for a note.
-    pub fn events(&self) -> &[&'a EventRecord] {
+    pub fn members(&self) -> &[EventIx] {
         match &self.body {
-            StepBody::Event(event) => std::slice::from_ref(event),
-            StepBody::FanOut(events) => events,
+            StepBody::Event(ix) => std::slice::from_ref(ix),
+            StepBody::FanOut(members) => members,
             StepBody::Note(_) => &[],
         }
     }
 
-    /// The kind of the member events; `None` for a note.
-    pub fn kind(&self) -> Option<EventKind> {
-        self.events().first().map(|e| e.kind)
+    /// The member events themselves.
+    pub fn events<'e>(&self, events: &'e [EventRecord]) -> Vec<&'e EventRecord> {
+        self.members().iter().map(|ix| ix.of(events)).collect()
     }
 
     pub fn is_fan_out(&self) -> bool {
@@ -123,17 +186,17 @@ impl<'a> Step<'a> {
 
     /// Plain words: "call requested by agent in 3 tabs", "call accepted by customer",
     /// "tab 4 closed".
-    pub fn label(&self) -> String {
+    pub fn label(&self, events: &[EventRecord], notes: &[TabNote]) -> String {
         match &self.body {
-            StepBody::Event(e) => e.kind.label().to_string(),
-            StepBody::FanOut(events) => {
+            StepBody::Event(ix) => ix.of(events).kind.label().to_string(),
+            StepBody::FanOut(members) => {
                 format!(
                     "{} in {} tabs",
                     EventKind::CallRequested.label(),
-                    events.len()
+                    members.len()
                 )
             }
-            StepBody::Note(note) => note_label(note),
+            StepBody::Note(ix) => note_label(&notes[*ix]),
         }
     }
 }
@@ -146,41 +209,41 @@ fn note_label(note: &TabNote) -> String {
 }
 
 /// An inbound (customer-initiated) support request in one tab.
-#[derive(Debug, Clone)]
-pub struct InboundRequest<'a> {
+#[derive(Debug, Clone, PartialEq)]
+pub struct InboundRequest {
     /// Seq of its first event: unique, stable across rebuilds, used in exports.
     pub id: u64,
     pub tab_id: i64,
     /// In time order.
-    pub events: Vec<&'a EventRecord>,
+    pub events: Vec<EventIx>,
     pub state: InboundState,
     pub start: f64,
     /// Time of the taken or cancel that closed it.
     pub end: Option<f64>,
     /// The call that answered it, by the linking rule (see `docs/lifecycle.md`).
-    pub linked_call: Option<&'a str>,
+    pub linked_call: Option<String>,
     pub flags: Vec<Flag>,
 }
 
-impl InboundRequest<'_> {
+impl InboundRequest {
     /// Distinct URL origins, in the order they first appear.
-    pub fn sites(&self) -> Vec<String> {
-        sites_of(&self.events)
+    pub fn sites(&self, events: &[EventRecord]) -> Vec<String> {
+        sites_of(self.events.iter().map(|ix| ix.of(events)))
     }
 
-    pub fn seqs(&self) -> Vec<u64> {
-        let mut seqs: Vec<u64> = self.events.iter().map(|e| e.seq).collect();
+    pub fn seqs(&self, events: &[EventRecord]) -> Vec<u64> {
+        let mut seqs: Vec<u64> = self.events.iter().map(|ix| ix.of(events).seq).collect();
         seqs.sort_unstable();
         seqs
     }
 }
 
-impl<'a> Timeline<'a> {
-    pub fn call(&self, call_id: &str) -> Option<&Call<'a>> {
+impl Timeline {
+    pub fn call(&self, call_id: &str) -> Option<&Call> {
         self.calls.iter().find(|c| c.call_id == call_id)
     }
 
-    pub fn inbound_request(&self, id: u64) -> Option<&InboundRequest<'a>> {
+    pub fn inbound_request(&self, id: u64) -> Option<&InboundRequest> {
         self.inbound.iter().find(|r| r.id == id)
     }
 
@@ -192,10 +255,15 @@ impl<'a> Timeline<'a> {
 }
 
 /// Page time, then seq: the order lifecycles are judged in.
-fn by_time(a: &&EventRecord, b: &&EventRecord) -> Ordering {
+fn by_time(a: &EventRecord, b: &EventRecord) -> Ordering {
     a.captured_at
         .total_cmp(&b.captured_at)
         .then(a.seq.cmp(&b.seq))
+}
+
+/// Sorts indices into `events` by [`by_time`].
+fn sort_by_time(list: &mut [EventIx], events: &[EventRecord]) {
+    list.sort_by(|a, b| by_time(a.of(events), b.of(events)));
 }
 
 /// The origin of a URL (`https://shop.example:8443`), without credentials, path or query:
@@ -263,7 +331,7 @@ impl Hasher for TabHasher {
     }
 }
 
-fn sites_of<'e>(events: impl IntoIterator<Item = &'e &'e EventRecord>) -> Vec<String> {
+fn sites_of<'e>(events: impl IntoIterator<Item = &'e EventRecord>) -> Vec<String> {
     let mut sites: Vec<String> = Vec::new();
     for e in events {
         let site = site_of(&e.url);
@@ -274,67 +342,79 @@ fn sites_of<'e>(events: impl IntoIterator<Item = &'e &'e EventRecord>) -> Vec<St
     sites
 }
 
-/// Groups `events` (any order; typically the whole log or a [`filter_events`] result) and
-/// the tab `notes` into a [`Timeline`]. `now` is only used for the unanswered checks.
+/// Groups the whole log `events` and the tab `notes` into a [`Timeline`] whose indices
+/// point into `events` and `notes`. `now` is only used for the unanswered checks.
 /// One pass into hash maps, then a sort per group: linear apart from the sorts.
-pub fn build<'a, I>(
-    events: I,
-    notes: &'a [TabNote],
+pub fn build(
+    events: &[EventRecord],
+    notes: &[TabNote],
     now: f64,
     thresholds: &Thresholds,
-) -> Timeline<'a>
-where
-    I: IntoIterator<Item = &'a EventRecord>,
-{
-    let mut by_call: HashMap<&'a str, Vec<&'a EventRecord>> = HashMap::new();
-    let mut inbound_by_tab: TabMap<Vec<&'a EventRecord>> = TabMap::default();
+) -> Timeline {
+    let all: Vec<EventIx> = (0..events.len()).map(EventIx::new).collect();
+    build_selected(events, &all, notes, now, thresholds)
+}
+
+/// [`build`] over the events `selected` (indices into `events`, any order; a
+/// [`filter_events`] result, or one call's events): the timeline's indices still point
+/// into `events`, so the caller reads it with the log it already holds.
+pub fn build_selected(
+    events: &[EventRecord],
+    selected: &[EventIx],
+    notes: &[TabNote],
+    now: f64,
+    thresholds: &Thresholds,
+) -> Timeline {
+    let mut by_call: HashMap<&str, Vec<EventIx>> = HashMap::new();
+    let mut inbound_by_tab: TabMap<Vec<EventIx>> = TabMap::default();
     // Events that can start a call, per tab: the candidates for linking inbound requests.
-    let mut call_starts: TabMap<Vec<&'a EventRecord>> = TabMap::default();
+    let mut call_starts: TabMap<Vec<EventIx>> = TabMap::default();
     let mut unassigned = Vec::new();
-    for e in events {
+    for &ix in selected {
+        let e = ix.of(events);
         match e.call_id.as_deref() {
             Some(id) => {
-                by_call.entry(id).or_default().push(e);
-                if matches!(e.kind, EventKind::CallRequested | EventKind::CallAccepted) {
-                    call_starts.entry(e.tab_id).or_default().push(e);
+                by_call.entry(id).or_default().push(ix);
+                if starts_call(e) {
+                    call_starts.entry(e.tab_id).or_default().push(ix);
                 }
             }
-            None if !e.kind.is_inbound() => unassigned.push(e),
+            None if !e.kind.is_inbound() => unassigned.push(ix),
             None => {}
         }
         // Inbound events with a callId belong to that call and still take part here.
         if e.kind.is_inbound() {
-            inbound_by_tab.entry(e.tab_id).or_default().push(e);
+            inbound_by_tab.entry(e.tab_id).or_default().push(ix);
         }
     }
-    unassigned.sort_by_key(|e| e.seq);
+    unassigned.sort_by_key(|ix| ix.of(events).seq);
 
     let mut inbound = Vec::new();
     for (tab, list) in inbound_by_tab {
         let starts = call_starts.remove(&tab).unwrap_or_default();
-        inbound.extend(inbound_of_tab(tab, list, starts, now, thresholds));
+        inbound.extend(inbound_of_tab(events, tab, list, starts, now, thresholds));
     }
 
     // Which requests each call answered; a taken one lets the call start without a request.
-    let mut links: HashMap<&'a str, Vec<(u64, InboundState)>> = HashMap::new();
+    let mut links: HashMap<&str, Vec<(u64, InboundState)>> = HashMap::new();
     for r in &inbound {
-        if let Some(call) = r.linked_call {
+        if let Some(call) = &r.linked_call {
             links.entry(call).or_default().push((r.id, r.state));
         }
     }
 
     let notes_by_tab = NotesByTab::new(notes);
-    let mut calls: Vec<Call<'a>> = by_call
+    let mut calls: Vec<Call> = by_call
         .into_iter()
-        .map(|(id, events)| {
+        .map(|(id, list)| {
             let linked = links.remove(id).unwrap_or_default();
-            build_call(id, events, linked, &notes_by_tab.0, now, thresholds)
+            call(events, list, linked, &notes_by_tab, now, thresholds)
         })
         .collect();
     calls.sort_by(|a, b| {
         b.start
             .total_cmp(&a.start)
-            .then_with(|| b.first_seq().cmp(&a.first_seq()))
+            .then_with(|| b.first_seq(events).cmp(&a.first_seq(events)))
     });
     inbound.sort_by(|a, b| b.start.total_cmp(&a.start).then(b.id.cmp(&a.id)));
 
@@ -352,19 +432,20 @@ where
 // touched, with the same rules, since `build` itself is made of these.
 
 /// One tab's inbound requests, each linked to a call: `inbound` are the tab's inbound
-/// events and `starts` its events that can start a call (`callRequested`, `callAccepted`
-/// with a callId), both in any order.
-pub fn inbound_of_tab<'a>(
+/// events and `starts` its events that can start a call ([`starts_call`]), both indices
+/// into `events` in any order.
+pub fn inbound_of_tab(
+    events: &[EventRecord],
     tab: i64,
-    mut inbound: Vec<&'a EventRecord>,
-    mut starts: Vec<&'a EventRecord>,
+    mut inbound: Vec<EventIx>,
+    mut starts: Vec<EventIx>,
     now: f64,
     thresholds: &Thresholds,
-) -> Vec<InboundRequest<'a>> {
-    inbound.sort_by(by_time);
-    starts.sort_by(by_time);
+) -> Vec<InboundRequest> {
+    sort_by_time(&mut inbound, events);
+    sort_by_time(&mut starts, events);
     let mut out = Vec::new();
-    group_inbound(tab, &inbound, &starts, now, thresholds, &mut out);
+    group_inbound(events, tab, &inbound, &starts, now, thresholds, &mut out);
     out
 }
 
@@ -374,76 +455,72 @@ pub fn starts_call(e: &EventRecord) -> bool {
 }
 
 /// The tab notes by tab, sorted, for [`call`].
-pub struct NotesByTab<'a>(TabMap<Vec<&'a TabNote>>);
+pub struct NotesByTab<'a> {
+    notes: &'a [TabNote],
+    by_tab: TabMap<Vec<NoteIx>>,
+}
 
 impl<'a> NotesByTab<'a> {
     pub fn new(notes: &'a [TabNote]) -> NotesByTab<'a> {
-        let mut by_tab: TabMap<Vec<&'a TabNote>> = TabMap::default();
-        for note in notes {
-            by_tab.entry(note.tab_id).or_default().push(note);
+        let mut by_tab: TabMap<Vec<NoteIx>> = TabMap::default();
+        for (i, note) in notes.iter().enumerate() {
+            by_tab.entry(note.tab_id).or_default().push(NoteIx::new(i));
         }
         for list in by_tab.values_mut() {
-            list.sort_by(|a, b| a.at.total_cmp(&b.at).then(a.seq.cmp(&b.seq)));
+            list.sort_by(|a, b| {
+                let (a, b) = (&notes[*a], &notes[*b]);
+                a.at.total_cmp(&b.at).then(a.seq.cmp(&b.seq))
+            });
         }
-        NotesByTab(by_tab)
+        NotesByTab { notes, by_tab }
     }
 }
 
-/// One call from all its events (any order) and the requests linked to it (their ids
-/// and states, from [`inbound_of_tab`]'s `linked_call`).
-pub fn call<'a>(
-    call_id: &'a str,
-    events: Vec<&'a EventRecord>,
-    linked: Vec<(u64, InboundState)>,
-    notes: &NotesByTab<'a>,
-    now: f64,
-    thresholds: &Thresholds,
-) -> Call<'a> {
-    build_call(call_id, events, linked, &notes.0, now, thresholds)
-}
-
 /// Splits one tab's inbound events (time order) into requests and links each to a call.
-fn group_inbound<'a>(
+fn group_inbound(
+    events: &[EventRecord],
     tab: i64,
-    list: &[&'a EventRecord],
-    starts: &[&'a EventRecord],
+    list: &[EventIx],
+    starts: &[EventIx],
     now: f64,
     thresholds: &Thresholds,
-    out: &mut Vec<InboundRequest<'a>>,
+    out: &mut Vec<InboundRequest>,
 ) {
-    let mut groups: Vec<(InboundMachine, Vec<&'a EventRecord>)> = Vec::new();
-    for &e in list {
+    let mut groups: Vec<(InboundMachine, Vec<EventIx>)> = Vec::new();
+    for &ix in list {
+        let e = ix.of(events);
         if let Some((machine, members)) = groups.last_mut() {
-            let start = members[0].captured_at;
+            let start = members[0].of(events).captured_at;
             if machine.feed(e, e.captured_at - start) {
-                members.push(e);
+                members.push(ix);
                 continue;
             }
         }
         let mut machine = InboundMachine::new();
         machine.feed(e, 0.0);
-        groups.push((machine, vec![e]));
+        groups.push((machine, vec![ix]));
     }
-    let next_starts: Vec<Option<&'a EventRecord>> = groups
+    let next_starts: Vec<Option<EventIx>> = groups
         .iter()
         .skip(1)
         .map(|(_, members)| Some(members[0]))
         .chain([None])
         .collect();
-    for ((machine, events), next) in groups.into_iter().zip(next_starts) {
-        let start = events[0].captured_at;
+    for ((machine, members), next) in groups.into_iter().zip(next_starts) {
+        let first = members[0].of(events);
+        let start = first.captured_at;
         let close = machine.close().map(|m| (m.kind, start + m.at, m.seq));
-        let linked_call = link(&events, close, next, starts, thresholds);
+        let linked_call = link(events, &members, close, next, starts, thresholds);
         let (state, flags) = machine.finish(start, now, thresholds);
         out.push(InboundRequest {
-            id: events[0].seq,
+            id: first.seq,
             tab_id: tab,
             state,
             start,
             end: close.map(|(_, at, _)| at),
-            linked_call,
+            linked_call: linked_call.map(str::to_string),
             flags,
-            events,
+            events: members,
         });
     }
 }
@@ -452,20 +529,24 @@ fn group_inbound<'a>(
 /// wins; otherwise the first `callRequested`/`callAccepted` with a callId in the same tab
 /// at or after the request's first event, if it comes before the tab's next request and
 /// while the request was open (or within the link window after it was taken).
-fn link<'a>(
-    events: &[&'a EventRecord],
+fn link<'e>(
+    events: &'e [EventRecord],
+    members: &[EventIx],
     close: Option<(EventKind, f64, u64)>,
-    next: Option<&'a EventRecord>,
-    starts: &[&'a EventRecord],
+    next: Option<EventIx>,
+    starts: &[EventIx],
     thresholds: &Thresholds,
-) -> Option<&'a str> {
-    if let Some(id) = events.iter().find_map(|e| e.call_id.as_deref()) {
+) -> Option<&'e str> {
+    if let Some(id) = members
+        .iter()
+        .find_map(|ix| ix.of(events).call_id.as_deref())
+    {
         return Some(id);
     }
-    let first = events[0];
-    let candidate =
-        starts[starts.partition_point(|s| by_time(s, &first) == Ordering::Less)..].first()?;
-    if next.is_some_and(|n| by_time(candidate, &n) != Ordering::Less) {
+    let first = members[0].of(events);
+    let from = starts.partition_point(|s| by_time(s.of(events), first) == Ordering::Less);
+    let candidate = starts[from..].first()?.of(events);
+    if next.is_some_and(|n| by_time(candidate, n.of(events)) != Ordering::Less) {
         return None;
     }
     let fits = match close {
@@ -483,22 +564,28 @@ fn link<'a>(
     }
 }
 
-fn build_call<'a>(
-    call_id: &'a str,
-    mut events: Vec<&'a EventRecord>,
+/// One call from all its events (indices into `events`, any order) and the requests
+/// linked to it (their ids and states, from [`inbound_of_tab`]'s `linked_call`).
+pub fn call(
+    events: &[EventRecord],
+    mut members: Vec<EventIx>,
     linked: Vec<(u64, InboundState)>,
-    notes_by_tab: &TabMap<Vec<&'a TabNote>>,
+    notes_by_tab: &NotesByTab,
     now: f64,
     thresholds: &Thresholds,
-) -> Call<'a> {
-    let mut ordered = events.clone();
-    ordered.sort_by(by_time);
-    events.sort_by_key(|e| e.seq);
-    let start = ordered[0].captured_at;
-    let last_at = ordered[ordered.len() - 1].captured_at;
+) -> Call {
+    let ev = |ix: &EventIx| ix.of(events);
+    let mut ordered = members.clone();
+    sort_by_time(&mut ordered, events);
+    members.sort_by_key(|ix| ev(ix).seq);
+    let first = ev(&ordered[0]);
+    let call_id = first.call_id.clone().unwrap_or_default();
+    let start = first.captured_at;
+    let last_at = ev(&ordered[ordered.len() - 1]).captured_at;
 
     let mut machine = CallMachine::new(linked.iter().any(|(_, s)| *s == InboundState::Taken));
-    for e in &ordered {
+    for ix in &ordered {
+        let e = ev(ix);
         machine.feed(e, e.captured_at - start);
     }
     // Only an accept that counted: one after a deny (a flagged contradiction) is no delay.
@@ -514,13 +601,14 @@ fn build_call<'a>(
 
     let mut requested_tabs: Vec<i64> = ordered
         .iter()
+        .map(ev)
         .filter(|e| e.kind == EventKind::CallRequested)
         .map(|e| e.tab_id)
         .collect();
     requested_tabs.sort_unstable();
     requested_tabs.dedup();
     if !requested_tabs.is_empty() {
-        for e in &ordered {
+        for e in ordered.iter().map(ev) {
             if matches!(e.kind, EventKind::CallAccepted | EventKind::CallDenied)
                 && requested_tabs.binary_search(&e.tab_id).is_err()
             {
@@ -537,20 +625,21 @@ fn build_call<'a>(
         }
     }
 
-    let mut tabs: Vec<i64> = ordered.iter().map(|e| e.tab_id).collect();
+    let mut tabs: Vec<i64> = ordered.iter().map(|ix| ev(ix).tab_id).collect();
     tabs.sort_unstable();
     tabs.dedup();
 
     // Notes of the call's tabs while it ran; for a call that never finished, also the first
     // note after its last event, which often explains why it stopped.
+    let all_notes = notes_by_tab.notes;
     let window_end = end.unwrap_or(last_at);
-    let mut notes: Vec<&'a TabNote> = Vec::new();
+    let mut notes: Vec<NoteIx> = Vec::new();
     for tab in &tabs {
-        let Some(list) = notes_by_tab.get(tab) else {
+        let Some(list) = notes_by_tab.by_tab.get(tab) else {
             continue;
         };
-        let from = list.partition_point(|n| n.at < start);
-        let to = list.partition_point(|n| n.at <= window_end);
+        let from = list.partition_point(|n| all_notes[*n].at < start);
+        let to = list.partition_point(|n| all_notes[*n].at <= window_end);
         notes.extend(&list[from..to]);
         if end.is_none() {
             notes.extend(list.get(to));
@@ -561,18 +650,25 @@ fn build_call<'a>(
             state,
             CallState::Taken | CallState::Requested | CallState::Accepted
         ) {
-            if let Some(closed) = list[from..].iter().find(|n| n.kind == TabNoteKind::Closed) {
+            if let Some(closed) = list[from..]
+                .iter()
+                .find(|n| all_notes[**n].kind == TabNoteKind::Closed)
+            {
+                let note = &all_notes[*closed];
                 flags.push(Flag {
-                    seq: closed.seq,
-                    at: closed.at - start,
+                    seq: note.seq,
+                    at: note.at - start,
                     kind: FlagKind::TabClosedBeforeEnd { tab: *tab },
                 });
-                notes.push(closed);
+                notes.push(*closed);
             }
         }
     }
-    notes.sort_by(|a, b| a.at.total_cmp(&b.at).then(a.seq.cmp(&b.seq)));
-    notes.dedup_by_key(|n| n.seq);
+    notes.sort_by(|a, b| {
+        let (a, b) = (&all_notes[*a], &all_notes[*b]);
+        a.at.total_cmp(&b.at).then(a.seq.cmp(&b.seq))
+    });
+    notes.dedup_by_key(|n| all_notes[*n].seq);
     flags.sort_by(|a, b| a.at.total_cmp(&b.at).then(a.seq.cmp(&b.seq)));
 
     let mut linked_inbound: Vec<u64> = linked.into_iter().map(|(id, _)| id).collect();
@@ -580,8 +676,8 @@ fn build_call<'a>(
 
     Call {
         call_id,
-        steps: steps_of(&ordered, &notes, start),
-        events,
+        steps: steps_of(events, &ordered, all_notes, &notes, start),
+        events: members,
         tabs,
         start,
         last_at,
@@ -597,21 +693,39 @@ fn build_call<'a>(
 
 /// Merges events and notes by time. Consecutive `callRequested` events from tabs not yet in
 /// the current step are the documented one-per-tab fan-out and collapse into one step.
-fn steps_of<'a>(ordered: &[&'a EventRecord], notes: &[&'a TabNote], start: f64) -> Vec<Step<'a>> {
-    let mut steps: Vec<Step<'a>> = Vec::with_capacity(ordered.len() + notes.len());
+fn steps_of(
+    events: &[EventRecord],
+    ordered: &[EventIx],
+    all_notes: &[TabNote],
+    notes: &[NoteIx],
+    start: f64,
+) -> Vec<Step> {
+    let note_step = |ix: NoteIx| {
+        let at = all_notes[ix].at;
+        Step {
+            at,
+            rel_ms: at - start,
+            body: StepBody::Note(ix),
+        }
+    };
+    let mut steps: Vec<Step> = Vec::with_capacity(ordered.len() + notes.len());
     let mut notes = notes.iter().peekable();
-    for &e in ordered {
-        while let Some(note) = notes.next_if(|n| n.at < e.captured_at) {
-            steps.push(note_step(note, start));
+    for &ix in ordered {
+        let e = ix.of(events);
+        while let Some(note) = notes.next_if(|n| all_notes[**n].at < e.captured_at) {
+            steps.push(note_step(*note));
         }
         if e.kind == EventKind::CallRequested {
             if let Some(last) = steps.last_mut() {
-                let joins = last.kind() == Some(EventKind::CallRequested)
-                    && last.events().iter().all(|m| m.tab_id != e.tab_id);
+                let members = last.members();
+                let joins = members
+                    .first()
+                    .is_some_and(|m| m.of(events).kind == EventKind::CallRequested)
+                    && members.iter().all(|m| m.of(events).tab_id != e.tab_id);
                 if joins {
                     match &mut last.body {
-                        StepBody::Event(first) => last.body = StepBody::FanOut(vec![*first, e]),
-                        StepBody::FanOut(members) => members.push(e),
+                        StepBody::Event(first) => last.body = StepBody::FanOut(vec![*first, ix]),
+                        StepBody::FanOut(members) => members.push(ix),
                         StepBody::Note(_) => {}
                     }
                     continue;
@@ -621,19 +735,11 @@ fn steps_of<'a>(ordered: &[&'a EventRecord], notes: &[&'a TabNote], start: f64) 
         steps.push(Step {
             at: e.captured_at,
             rel_ms: e.captured_at - start,
-            body: StepBody::Event(e),
+            body: StepBody::Event(ix),
         });
     }
-    steps.extend(notes.map(|n| note_step(n, start)));
+    steps.extend(notes.map(|n| note_step(*n)));
     steps
-}
-
-fn note_step<'a>(note: &'a TabNote, start: f64) -> Step<'a> {
-    Step {
-        at: note.at,
-        rel_ms: note.at - start,
-        body: StepBody::Note(note),
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -682,14 +788,17 @@ impl Filter {
     }
 }
 
-/// The events `filter` selects, in their original order. Group the result with [`build`].
-/// Note that lifecycle flags are judged on what is grouped: filtering out a kind (say
-/// `callRequested`) makes the remaining answers look unrequested.
-pub fn filter_events<'a>(events: &'a [EventRecord], filter: &Filter) -> Vec<&'a EventRecord> {
+/// The events `filter` selects, as indices into `events` in their original order. Group
+/// them with [`build`] over the selected events. Note that lifecycle flags are judged on
+/// what is grouped: filtering out a kind (say `callRequested`) makes the remaining answers
+/// look unrequested.
+pub fn filter_events(events: &[EventRecord], filter: &Filter) -> Vec<EventIx> {
     let needle = filter.text.trim().to_lowercase();
     events
         .iter()
-        .filter(|e| filter.matches_with(e, &needle))
+        .enumerate()
+        .filter(|(_, e)| filter.matches_with(e, &needle))
+        .map(|(i, _)| EventIx::new(i))
         .collect()
 }
 
@@ -707,8 +816,10 @@ pub(crate) fn contains_ci(hay: &str, needle: &str) -> bool {
 // Debug dump
 // ---------------------------------------------------------------------------------------
 
-/// A compact, deterministic text rendering of a timeline for tests and bug reports.
-pub fn dump(timeline: &Timeline) -> String {
+/// A compact, deterministic text rendering of a timeline for tests and bug reports, with
+/// the events and notes it was built from.
+pub fn dump(timeline: &Timeline, events: &[EventRecord], notes: &[TabNote]) -> String {
+    let ev = |ix: &EventIx| ix.of(events);
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -724,7 +835,7 @@ pub fn dump(timeline: &Timeline) -> String {
             call.call_id.escape_debug(),
             call.state.as_str(),
             call.tabs,
-            call.sites().join(", "),
+            call.sites(events).join(", "),
             call.start
         );
         if let Some(end) = call.end {
@@ -739,13 +850,14 @@ pub fn dump(timeline: &Timeline) -> String {
         if let Some(d) = call.deny_delay_ms {
             let _ = write!(out, " denyDelay={}", format_secs(d));
         }
-        let _ = writeln!(out, " seqs={:?}", call.seqs());
+        let _ = writeln!(out, " seqs={:?}", call.seqs(events));
         for step in &call.steps {
             let _ = write!(out, "  {:>9}  ", format_rel(step.rel_ms));
             match &step.body {
-                StepBody::FanOut(events) => {
-                    let members: Vec<String> = events
+                StepBody::FanOut(members) => {
+                    let members: Vec<String> = members
                         .iter()
+                        .map(ev)
                         .map(|e| {
                             format!(
                                 "#{} tab {} {}",
@@ -759,14 +871,15 @@ pub fn dump(timeline: &Timeline) -> String {
                         out,
                         "{} x{}: {}",
                         EventKind::CallRequested.short(),
-                        events.len(),
+                        members.len(),
                         members.join(", ")
                     );
                 }
-                StepBody::Event(e) => {
-                    let _ = writeln!(out, "{}", event_line(e, false));
+                StepBody::Event(ix) => {
+                    let _ = writeln!(out, "{}", event_line(ev(ix), false));
                 }
-                StepBody::Note(note) => {
+                StepBody::Note(ix) => {
+                    let note = &notes[*ix];
                     let _ = writeln!(
                         out,
                         "note #{} {}",
@@ -793,17 +906,17 @@ pub fn dump(timeline: &Timeline) -> String {
             req.id,
             req.tab_id,
             req.state.as_str(),
-            req.sites().join(", "),
+            req.sites(events).join(", "),
             req.start
         );
         if let Some(end) = req.end {
             let _ = write!(out, " end={end}");
         }
-        if let Some(call) = req.linked_call {
+        if let Some(call) = &req.linked_call {
             let _ = write!(out, " linked={}", call.escape_debug());
         }
-        let _ = writeln!(out, " seqs={:?}", req.seqs());
-        for e in &req.events {
+        let _ = writeln!(out, " seqs={:?}", req.seqs(events));
+        for e in req.events.iter().map(ev) {
             let _ = writeln!(
                 out,
                 "  {:>9}  {}",
@@ -815,7 +928,7 @@ pub fn dump(timeline: &Timeline) -> String {
     }
     if !timeline.unassigned.is_empty() {
         let _ = writeln!(out, "unassigned");
-        for e in &timeline.unassigned {
+        for e in timeline.unassigned.iter().map(ev) {
             let _ = writeln!(out, "  at={}  {}", e.captured_at, event_line(e, false));
         }
     }

@@ -145,18 +145,8 @@ fn render(fixture: &Fixture) -> String {
     )
 }
 
-fn check(name: &str) {
-    expect::check_fixture(&dir(), name, render);
-}
-
-macro_rules! fixtures {
-    ($($name:ident),* $(,)?) => {
-        $( #[test] fn $name() { check(stringify!($name)); } )*
-        const NAMES: &[&str] = &[$(stringify!($name)),*];
-    };
-}
-
-fixtures! {
+expect::fixtures! {
+    dir(), render;
     ordinary_detail_unchanged,
     control_characters,
     quotes_and_backslashes,
@@ -171,21 +161,4 @@ fixtures! {
     call_id_object,
     root_string,
     nested_cut_strings,
-}
-
-/// A fixture without a test would silently check nothing.
-#[test]
-fn every_fixture_file_has_a_test() {
-    let mut missing = Vec::new();
-    for entry in std::fs::read_dir(dir()).expect("fixtures dir") {
-        let path = entry.expect("dir entry").path();
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
-        if !NAMES.contains(&stem) {
-            missing.push(path.display().to_string());
-        }
-    }
-    assert!(
-        missing.is_empty(),
-        "files without a test in fixtures!{{}}: {missing:?}"
-    );
 }

@@ -81,10 +81,15 @@ fn render(fixture: &Fixture) -> String {
     out
 }
 
-#[test]
-fn runs() {
-    let names = expect::fixture_names(&dir(), 5);
-    for name in names {
-        expect::check_fixture(&dir(), &name, render);
-    }
+expect::fixtures! {
+    dir(), render;
+    preset_inbound_stopped,
+    preset_outbound_accepted,
+    refused,
+    refused_empty,
+    replay_faster,
+    replay_late_wake,
+    replay_no_gaps,
+    replay_original,
+    replay_step,
 }

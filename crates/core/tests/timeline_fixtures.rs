@@ -21,17 +21,18 @@
 //! }
 //! ```
 
+mod common;
 mod expect;
 
+use common::record;
 use fvi_core::lifecycle::Thresholds;
-use fvi_core::record::Origin;
 use fvi_core::summary::summarize;
 use fvi_core::tabs::TabLabels;
 use fvi_core::time::Zone;
-use fvi_core::timeline::{build, dump, filter_events, Filter};
+use fvi_core::timeline::{build, build_selected, dump, filter_events, Filter};
 use fvi_core::{markdown, EventKind, EventRecord, TabNote, TabNoteKind};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 const DEFAULT_URL: &str = "https://shop.example/";
@@ -89,28 +90,15 @@ fn parse_log(log: &[Vec<Value>]) -> (Vec<EventRecord>, Vec<TabNote>) {
                     .unwrap_or_else(|| panic!("entry {seq}: unknown kind {kind}"));
                 let call_id = entry[2].as_str().map(str::to_string);
                 let url = entry.get(4).and_then(Value::as_str).unwrap_or(DEFAULT_URL);
+                let tab = entry[3]
+                    .as_i64()
+                    .unwrap_or_else(|| panic!("entry {seq}: tab"));
                 events.push(EventRecord {
-                    seq,
-                    kind,
-                    detail: call_id
-                        .as_ref()
-                        .map_or(json!({}), |id| json!({ "callId": id })),
-                    call_id,
-                    tab_id: entry[3]
-                        .as_i64()
-                        .unwrap_or_else(|| panic!("entry {seq}: tab")),
                     frame_id: entry.get(5).and_then(Value::as_i64).unwrap_or(0),
                     url: url.to_string(),
                     top_url: Some(url.to_string()),
                     top_title: entry.get(6).and_then(Value::as_str).map(str::to_string),
-                    captured_at: at,
-                    stored_at: at,
-                    detail_truncated: false,
-                    origin: Origin {
-                        document: format!("doc-{}", entry[3]),
-                        n: seq,
-                    },
-                    fired: None,
+                    ..record(seq, kind, call_id, tab, at)
                 });
             }
         }
@@ -124,11 +112,20 @@ fn render(fixture: &Fixture) -> String {
         let last_event = events.iter().map(|e| e.captured_at).fold(0.0, f64::max);
         notes.iter().map(|n| n.at).fold(last_event, f64::max)
     });
-    let selected = match &fixture.filter {
-        Some(filter) => filter_events(&events, filter),
-        None => events.iter().collect(),
+    let timeline = match &fixture.filter {
+        Some(filter) => build_selected(
+            &events,
+            &filter_events(&events, filter),
+            &notes,
+            now,
+            &fixture.thresholds,
+        ),
+        None => build(&events, &notes, now, &fixture.thresholds),
     };
-    let timeline = build(selected, &notes, now, &fixture.thresholds);
+    let log = markdown::Log {
+        events: &events,
+        notes: &notes,
+    };
     let labels = TabLabels::of(&events);
     let cx = markdown::Context {
         labels: &labels,
@@ -136,18 +133,18 @@ fn render(fixture: &Fixture) -> String {
             offset_min: fixture.zone,
         },
     };
-    let mut out = dump(&timeline);
+    let mut out = dump(&timeline, &events, &notes);
     for extra in &fixture.show {
         if let Some(id) = extra.strip_prefix("markdown:") {
             out.push_str(&format!("--- markdown {id:?}\n"));
             out.push_str(
-                &markdown::call_markdown(&timeline, id, cx)
+                &markdown::call_markdown(&timeline, log, id, cx)
                     .unwrap_or_else(|| "(no such call)\n".into()),
             );
         } else if let Some(id) = extra.strip_prefix("text:") {
             out.push_str(&format!("--- text {id:?}\n"));
             out.push_str(
-                &markdown::call_text(&timeline, id, cx)
+                &markdown::call_text(&timeline, log, id, cx)
                     .unwrap_or_else(|| "(no such call)\n".into()),
             );
         } else if extra == "verdicts" {
@@ -157,7 +154,7 @@ fn render(fixture: &Fixture) -> String {
                 out.push_str(&format!(
                     "{}: {}\n",
                     call.call_id,
-                    markdown::verdict(call, &labels)
+                    markdown::verdict(call, &events, &labels)
                 ));
             }
         } else if extra == "labels" {
@@ -168,7 +165,7 @@ fn render(fixture: &Fixture) -> String {
             }
         } else if extra == "summary" {
             // One compact line per summary, in the struct's field order (as exported).
-            let (calls, inbound) = summarize(&timeline);
+            let (calls, inbound) = summarize(&timeline, &events);
             out.push_str("--- summary\n");
             for call in &calls {
                 let line = serde_json::to_string(call).expect("summaries serialize");
@@ -185,18 +182,8 @@ fn render(fixture: &Fixture) -> String {
     out
 }
 
-fn check(name: &str) {
-    expect::check_fixture(&fixtures_dir(), name, render);
-}
-
-macro_rules! fixtures {
-    ($($name:ident),* $(,)?) => {
-        $( #[test] fn $name() { check(stringify!($name)); } )*
-        const NAMES: &[&str] = &[$(stringify!($name)),*];
-    };
-}
-
-fixtures! {
+expect::fixtures! {
+    fixtures_dir(), render;
     verdicts_and_text,
     copies_with_titles,
     accepted_then_ended,
@@ -231,27 +218,4 @@ fixtures! {
     filter_by_kind,
     filter_by_text,
     markdown_hostile_strings,
-}
-
-/// A fixture without a test would silently check nothing.
-#[test]
-fn every_fixture_file_has_a_test() {
-    let mut missing = Vec::new();
-    for entry in std::fs::read_dir(fixtures_dir()).expect("fixtures dir") {
-        let path = entry.expect("dir entry").path();
-        let stem = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("")
-            .to_string();
-        let known = NAMES.contains(&stem.as_str());
-        match path.extension().and_then(|e| e.to_str()) {
-            Some("json") | Some("txt") if !known => missing.push(path.display().to_string()),
-            _ => {}
-        }
-    }
-    assert!(
-        missing.is_empty(),
-        "fixture files without a test in fixtures!{{}}: {missing:?}"
-    );
 }

@@ -2,11 +2,12 @@
 //! deterministic whatever order the events come in, and a large log of clean calls groups
 //! and links without a flag.
 
+mod common;
+
+use common::record;
 use fvi_core::lifecycle::Thresholds;
-use fvi_core::record::Origin;
 use fvi_core::timeline::{build, dump, filter_events, Filter};
 use fvi_core::{EventKind, EventRecord, TabNote, TabNoteKind};
-use serde_json::json;
 use std::collections::BTreeSet;
 
 /// xorshift64*: deterministic, dependency-free randomness for generated logs.
@@ -21,30 +22,6 @@ impl Rng {
     }
     fn below(&mut self, n: u64) -> u64 {
         self.next() % n
-    }
-}
-
-fn record(seq: u64, kind: EventKind, call_id: Option<String>, tab: i64, at: f64) -> EventRecord {
-    EventRecord {
-        seq,
-        kind,
-        detail: call_id
-            .as_ref()
-            .map_or(json!({}), |id| json!({ "callId": id })),
-        call_id,
-        tab_id: tab,
-        frame_id: 0,
-        url: format!("https://site{}.example/page", tab % 7),
-        top_url: None,
-        top_title: None,
-        captured_at: at,
-        stored_at: at,
-        detail_truncated: false,
-        origin: Origin {
-            document: format!("doc-{tab}"),
-            n: seq,
-        },
-        fired: None,
     }
 }
 
@@ -85,8 +62,8 @@ fn seen_seqs(events: &[EventRecord], notes: &[TabNote]) -> BTreeSet<u64> {
     let timeline = build(events, notes, 1e12, &Thresholds::default());
     let mut seen = BTreeSet::new();
     for call in &timeline.calls {
-        seen.extend(call.seqs());
-        let in_steps: usize = call.steps.iter().map(|s| s.events().len()).sum();
+        seen.extend(call.seqs(events));
+        let in_steps: usize = call.steps.iter().map(|s| s.members().len()).sum();
         assert_eq!(
             in_steps,
             call.events.len(),
@@ -95,9 +72,9 @@ fn seen_seqs(events: &[EventRecord], notes: &[TabNote]) -> BTreeSet<u64> {
         );
     }
     for req in &timeline.inbound {
-        seen.extend(req.seqs());
+        seen.extend(req.seqs(events));
     }
-    seen.extend(timeline.unassigned.iter().map(|e| e.seq));
+    seen.extend(timeline.unassigned.iter().map(|ix| events[*ix].seq));
     seen
 }
 
@@ -114,9 +91,17 @@ fn no_event_is_ever_dropped() {
 fn input_order_does_not_change_the_result() {
     let (events, notes) = random_log(7, 600, 40, 6);
     let now = 1e12;
-    let forward = dump(&build(&events, &notes, now, &Thresholds::default()));
-    let reversed: Vec<&EventRecord> = events.iter().rev().collect();
-    let backward = dump(&build(reversed, &notes, now, &Thresholds::default()));
+    let forward = dump(
+        &build(&events, &notes, now, &Thresholds::default()),
+        &events,
+        &notes,
+    );
+    let reversed: Vec<EventRecord> = events.iter().rev().cloned().collect();
+    let backward = dump(
+        &build(&reversed, &notes, now, &Thresholds::default()),
+        &reversed,
+        &notes,
+    );
     assert_eq!(forward, backward);
 }
 
@@ -128,7 +113,10 @@ fn filters_combine_and_keep_log_order() {
         kinds: Some([EventKind::CallAccepted, EventKind::SupportRequested].into()),
         text: " CALL-1 ".into(),
     };
-    let selected = filter_events(&events, &filter);
+    let selected: Vec<&EventRecord> = filter_events(&events, &filter)
+        .into_iter()
+        .map(|ix| ix.of(&events))
+        .collect();
     assert!(!selected.is_empty());
     assert!(selected.windows(2).all(|w| w[0].seq < w[1].seq));
     for e in &events {

@@ -356,6 +356,11 @@ fn toolbar_setting(kind: BrowserKind) {
         "the button opens the popup by default"
     );
     let click = |b: &Browser| {
+        // The setting sits in the footer's folded Settings box: a person opens it first.
+        if b.webdriver().find("#settings[open]").is_err() {
+            let summary = b.webdriver().find("#settings > summary").unwrap();
+            b.webdriver().click(&summary).unwrap();
+        }
         let box_ = b.webdriver().find("#toolbar-opens-panel").unwrap();
         b.webdriver().click(&box_).unwrap();
     };

@@ -2004,6 +2004,24 @@ fn keyboard(kind: BrowserKind) {
     press_keys(b, &[keys::ARROW_LEFT]);
     assert_eq!(active(b)["id"], "view-calls");
     assert!(!is_hidden(b, "calls"));
+
+    // The folded Settings box: Enter opens it, Escape folds it with focus on its summary.
+    let open = |b: &Browser| js(b, "return document.getElementById('settings').open;", &[]);
+    js(
+        b,
+        "document.querySelector('#settings > summary').focus();",
+        &[],
+    );
+    press_keys(b, &[keys::ENTER]);
+    assert_eq!(open(b), json!(true), "Enter opens Settings");
+    js(b, "document.getElementById('retention').focus();", &[]);
+    press_keys(b, &[keys::ESCAPE]);
+    assert_eq!(open(b), json!(false), "Escape folds Settings");
+    assert_eq!(
+        js(b, "return document.activeElement.parentElement.id;", &[]),
+        json!("settings"),
+        "focus back on the summary"
+    );
 }
 
 #[test]
@@ -2026,7 +2044,7 @@ fn control_names(browser: &Browser) -> Vec<(String, String)> {
         browser,
         "return [...document.querySelectorAll(\
            'button, input, select, textarea, summary, [role=option], [role=tab], [tabindex]')]\
-           .filter(e => e.getClientRects().length > 0 || e.id === 'import')\
+           .filter(e => (e.getClientRects().length > 0 && e.checkVisibility()) || e.id === 'import')\
            .map(e => [e, e.outerHTML.slice(0, 100)]);",
         &[],
     );
@@ -2086,11 +2104,13 @@ fn accessible_names(kind: BrowserKind) {
     click(b, "#filter-reset");
 
     // Controls none of these states shows (such as "Back to the live log" and "Show
-    // more") have no accessibility node while hidden; their markup must still name them.
+    // more", or the settings in the folded box) have no accessibility node while hidden
+    // (`checkVisibility` false: a closed `<details>` keeps its content's boxes in
+    // Chromium); their markup must still name them.
     let unnamed = js(
         b,
         "return [...document.querySelectorAll('button, input, select')]\
-           .filter(e => e.getClientRects().length === 0 && e.id !== 'import')\
+           .filter(e => !(e.getClientRects().length > 0 && e.checkVisibility()) && e.id !== 'import')\
            .filter(e => !((e.getAttribute('aria-label') || '').trim() || e.textContent.trim()\
               || (e.labels && [...e.labels].some(l => l.textContent.trim()))))\
            .map(e => e.outerHTML.slice(0, 100));",
@@ -2098,7 +2118,9 @@ fn accessible_names(kind: BrowserKind) {
     );
     assert_eq!(unnamed, json!([]), "hidden controls without a name");
 
-    // The fixed controls each carry the name a person would use.
+    // The fixed controls each carry the name a person would use (the settings among them
+    // sit in the footer's folded box, opened here as a person would).
+    click(b, "#settings > summary");
     let by_id = |id: &str| -> String { computed_label(b, &b.find(&format!("#{id}")).unwrap()) };
     for (id, name) in [
         ("import", "Import…"),

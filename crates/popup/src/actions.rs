@@ -337,7 +337,7 @@ fn save(written: &export::Written, name: &str, started: f64) {
 
 /// The selected call's events plus those of the inbound requests it answered: enough to
 /// judge the call exactly as the full log does (see `model.rs`).
-pub(crate) fn selected_call_events(app: &App) -> Option<Vec<usize>> {
+pub(crate) fn selected_call_events(app: &App) -> Option<Vec<timeline::EventIx>> {
     let call = app.model.call(app.selection.call.as_deref()?)?;
     let mut indices = call.events.clone();
     for id in &call.linked_inbound {
@@ -370,20 +370,28 @@ pub fn copy_call(app: &App, how: CopyAs) {
         return;
     };
     let data = app.data();
-    let grouped = timeline::build(
-        indices.iter().map(|i| &data.events[*i]),
+    let grouped = timeline::build_selected(
+        data.events,
+        &indices,
         data.notes,
         data.now,
         &Default::default(),
     );
+    let log = markdown::Log {
+        events: data.events,
+        notes: data.notes,
+    };
     let start = app.model.call(call_id).map_or(data.now, |c| c.start);
     let cx = markdown::Context {
         labels: &app.model.tabs,
         zone: format::zone(start),
     };
     let (copied, what) = match how {
-        CopyAs::Markdown => (markdown::call_markdown(&grouped, call_id, cx), "Markdown"),
-        CopyAs::Text => (markdown::call_text(&grouped, call_id, cx), "text"),
+        CopyAs::Markdown => (
+            markdown::call_markdown(&grouped, log, call_id, cx),
+            "Markdown",
+        ),
+        CopyAs::Text => (markdown::call_text(&grouped, log, call_id, cx), "text"),
     };
     if let Some(copied) = copied {
         let lines = copied.lines().count();

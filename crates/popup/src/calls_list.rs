@@ -14,9 +14,10 @@ use web_sys::{Element, HtmlElement};
 
 use crate::dom::{self, add, attr, el, text};
 use crate::format::{self, Clock};
-use crate::model::{CallView, Data, InboundView, Model};
+use crate::model::{Data, Model};
 use crate::state::{App, Pane, PAGE_ROWS};
 use fvi_core::tabs::TabLabels;
+use fvi_core::timeline::{Call, EventIx, InboundRequest};
 
 /// One list item as plain data: everything the render puts in the DOM for it, apart from
 /// the selection and the position (patched on their own, so moving the selection touches
@@ -541,7 +542,7 @@ fn state_cell(class_name: &str, text: &str, title: &str) -> Cell {
     titled(&format!("state state-{class_name}"), text, title)
 }
 
-pub fn call_row(data: Data, clock: &dyn Clock, tabs: &TabLabels, call: &CallView) -> RowView {
+pub fn call_row(data: Data, clock: &dyn Clock, tabs: &TabLabels, call: &Call) -> RowView {
     let line = vec![
         titled(
             "call-id mono",
@@ -551,7 +552,7 @@ pub fn call_row(data: Data, clock: &dyn Clock, tabs: &TabLabels, call: &CallView
         state_cell(call.state.as_str(), call.state.as_str(), call.state.label()),
     ];
     let sites: Vec<String> = call
-        .sites(data)
+        .sites(data.events)
         .iter()
         .map(|s| format::short_site(s).to_string())
         .collect();
@@ -609,7 +610,7 @@ pub fn call_row(data: Data, clock: &dyn Clock, tabs: &TabLabels, call: &CallView
     }
 }
 
-pub fn inbound_row(data: Data, clock: &dyn Clock, model: &Model, req: &InboundView) -> RowView {
+pub fn inbound_row(data: Data, clock: &dyn Clock, model: &Model, req: &InboundRequest) -> RowView {
     let name = crate::texts::request_name(model, req);
     let line = vec![
         titled(
@@ -620,7 +621,7 @@ pub fn inbound_row(data: Data, clock: &dyn Clock, model: &Model, req: &InboundVi
         state_cell(req.state.as_str(), req.state.label(), req.state.as_str()),
     ];
     let sites: Vec<String> = req
-        .sites(data)
+        .sites(data.events)
         .iter()
         .map(|s| format::short_site(s).to_string())
         .collect();
@@ -664,7 +665,7 @@ pub fn inbound_row(data: Data, clock: &dyn Clock, model: &Model, req: &InboundVi
     }
 }
 
-pub fn unassigned_row(data: Data, clock: &dyn Clock, tabs: &TabLabels, index: usize) -> RowView {
+pub fn unassigned_row(data: Data, clock: &dyn Clock, tabs: &TabLabels, index: EventIx) -> RowView {
     let e = &data.events[index];
     let frame = if e.frame_id == 0 {
         String::new()

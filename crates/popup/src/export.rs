@@ -2,7 +2,8 @@
 //! hands them to the browser as a download.
 
 use fvi_core::export::{Export, Generator};
-use fvi_core::{EventRecord, TabNote};
+use fvi_core::timeline::EventIx;
+use fvi_core::TabNote;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::dom;
@@ -37,28 +38,26 @@ pub struct Written {
 
 /// Builds and serialises the export of `events` (indices into the log on screen; `None`
 /// for all of it), in the core's format (`fvi_core::export::Export`).
-pub fn write(app: &App, events: Option<&[usize]>) -> Written {
+pub fn write(app: &App, events: Option<&[EventIx]>) -> Written {
     let started = dom::perf_now();
     let data = app.data();
-    let (records, notes): (Vec<&EventRecord>, Vec<TabNote>) = match events {
-        None => (data.events.iter().collect(), data.notes.to_vec()),
+    let notes: Vec<TabNote> = match events {
+        None => data.notes.to_vec(),
         Some(indices) => {
-            let records: Vec<&EventRecord> = indices.iter().map(|i| &data.events[*i]).collect();
-            let mut tabs: Vec<i64> = records.iter().map(|e| e.tab_id).collect();
+            let mut tabs: Vec<i64> = indices.iter().map(|i| data.events[*i].tab_id).collect();
             tabs.sort_unstable();
             tabs.dedup();
             // Only what happened to the exported events' tabs.
-            let notes = data
-                .notes
+            data.notes
                 .iter()
                 .filter(|n| tabs.binary_search(&n.tab_id).is_ok())
                 .cloned()
-                .collect();
-            (records, notes)
+                .collect()
         }
     };
     let export = Export::new(
-        records,
+        data.events,
+        events,
         &notes,
         data.now,
         js_sys::Date::now(),

@@ -1,16 +1,15 @@
-//! The view model: the core's [`Timeline`], built once per load, turned into owned data
-//! that points at events by index.
+//! The view model: the core's timeline parts ([`Call`], [`InboundRequest`], whose
+//! [`EventIx`]s point into the log on screen), kept up to date as the log grows.
 //!
-//! Why not keep the `Timeline` itself: it borrows the log, and the log is replaced or
-//! extended on every live update, so the popup would have to hold a self-referential
-//! struct. Indices let the model live next to the log it describes, and let a selection
-//! change re-render from the model without regrouping 100,000 events.
+//! The model holds no events: the log is replaced or extended on every live update, and
+//! indices let the model live next to the log it describes, and let a selection change
+//! re-render from the model without regrouping 100,000 events.
 
 use std::collections::{HashMap, HashSet};
 
 use fvi_core::lifecycle::{CallState, Flag, InboundState, Thresholds};
 use fvi_core::tabs::TabLabels;
-use fvi_core::timeline::{self, StepBody};
+use fvi_core::timeline::{self, Call, EventIx, InboundRequest};
 use fvi_core::{EventRecord, TabNote};
 
 use crate::filters::Query;
@@ -27,21 +26,21 @@ pub struct Data<'a> {
 
 pub struct Model {
     /// Newest first.
-    pub calls: Vec<CallView>,
+    pub calls: Vec<Call>,
     /// Newest first.
-    pub inbound: Vec<InboundView>,
-    /// Indices of call events without a callId, newest first.
-    pub unassigned: Vec<usize>,
+    pub inbound: Vec<InboundRequest>,
+    /// Call events without a callId, newest first.
+    pub unassigned: Vec<EventIx>,
     /// Each tab's label ("T2 · Acme CRM – Customers"), built with the model so a tab's
     /// number stays the same on every render of this log.
     pub tabs: TabLabels,
     call_index: HashMap<String, usize>,
     /// What [`Model::extend`] needs to regroup only what new events touch: the events of
-    /// each call, each tab's inbound events and call starts (indices, seq order), the
-    /// requests linked to each call, and how many events of the log the model holds.
-    by_call: HashMap<String, Vec<usize>>,
-    inbound_by_tab: HashMap<i64, Vec<usize>>,
-    starts_by_tab: HashMap<i64, Vec<usize>>,
+    /// each call, each tab's inbound events and call starts (seq order), the requests
+    /// linked to each call, and how many events of the log the model holds.
+    by_call: HashMap<String, Vec<EventIx>>,
+    inbound_by_tab: HashMap<i64, Vec<EventIx>>,
+    starts_by_tab: HashMap<i64, Vec<EventIx>>,
     links: HashMap<String, Vec<(u64, InboundState)>>,
     seen: usize,
     notes: NotesStamp,
@@ -62,110 +61,14 @@ impl NotesStamp {
     }
 }
 
-#[derive(Debug, PartialEq)]
-pub struct CallView {
-    pub call_id: String,
-    /// Event indices, seq order.
-    pub events: Vec<usize>,
-    pub steps: Vec<StepView>,
-    pub tabs: Vec<i64>,
-    pub start: f64,
-    pub last_at: f64,
-    pub end: Option<f64>,
-    pub duration_ms: Option<f64>,
-    pub accept_delay_ms: Option<f64>,
-    pub deny_delay_ms: Option<f64>,
-    pub state: CallState,
-    pub flags: Vec<Flag>,
-    pub linked_inbound: Vec<u64>,
-}
-
-#[derive(Debug, PartialEq)]
-pub struct StepView {
-    pub at: f64,
-    pub rel_ms: f64,
-    pub body: StepKind,
-}
-
-#[derive(Debug, PartialEq)]
-pub enum StepKind {
-    Event(usize),
-    /// One `callRequested` per tab, collapsed ("requested in N tabs").
-    FanOut(Vec<usize>),
-    /// Index into [`Data::notes`].
-    Note(usize),
-}
-
-#[derive(Debug, PartialEq)]
-pub struct InboundView {
-    pub id: u64,
-    pub tab_id: i64,
-    /// Event indices, time order.
-    pub events: Vec<usize>,
-    pub state: InboundState,
-    pub start: f64,
-    pub end: Option<f64>,
-    pub linked_call: Option<String>,
-    pub flags: Vec<Flag>,
-}
-
-/// Where `item` sits in `all`. Every reference the timeline hands out points into the one
-/// slice it was built from, so the offset is the index.
-fn index_of<T>(all: &[T], item: &T) -> usize {
-    let size = std::mem::size_of::<T>().max(1);
-    let offset = (item as *const T as usize).wrapping_sub(all.as_ptr() as usize) / size;
-    debug_assert!(offset < all.len(), "reference outside its slice");
-    offset
-}
-
-fn first_seq(call: &CallView, data: Data) -> u64 {
-    call.events.first().map_or(0, |i| data.events[*i].seq)
-}
-
-fn call_view(c: &timeline::Call, data: Data) -> CallView {
-    let ev = |e: &EventRecord| index_of(data.events, e);
-    CallView {
-        call_id: c.call_id.to_string(),
-        events: c.events.iter().map(|e| ev(e)).collect(),
-        steps: c
-            .steps
-            .iter()
-            .map(|s| StepView {
-                at: s.at,
-                rel_ms: s.rel_ms,
-                body: match &s.body {
-                    StepBody::Event(e) => StepKind::Event(ev(e)),
-                    StepBody::FanOut(members) => {
-                        StepKind::FanOut(members.iter().map(|e| ev(e)).collect())
-                    }
-                    StepBody::Note(n) => StepKind::Note(index_of(data.notes, n)),
-                },
-            })
-            .collect(),
-        tabs: c.tabs.clone(),
-        start: c.start,
-        last_at: c.last_at,
-        end: c.end,
-        duration_ms: c.duration_ms,
-        accept_delay_ms: c.accept_delay_ms,
-        deny_delay_ms: c.deny_delay_ms,
-        state: c.state,
-        flags: c.flags.clone(),
-        linked_inbound: c.linked_inbound.clone(),
-    }
-}
-
-fn inbound_view(r: &timeline::InboundRequest, data: Data) -> InboundView {
-    InboundView {
-        id: r.id,
-        tab_id: r.tab_id,
-        events: r.events.iter().map(|e| index_of(data.events, e)).collect(),
-        state: r.state,
-        start: r.start,
-        end: r.end,
-        linked_call: r.linked_call.map(str::to_string),
-        flags: r.flags.clone(),
-    }
+/// Newest first, as the lists show them (the timeline keeps them in seq order).
+fn sort_unassigned(list: &mut [EventIx], events: &[EventRecord]) {
+    list.sort_by(|a, b| {
+        let (a, b) = (&events[*a], &events[*b]);
+        b.captured_at
+            .total_cmp(&a.captured_at)
+            .then(b.seq.cmp(&a.seq))
+    });
 }
 
 impl Model {
@@ -215,6 +118,7 @@ impl Model {
         let mut dirty_tabs: HashSet<i64> = also_tabs.clone();
         let mut new_unassigned = Vec::new();
         for (i, e) in data.events.iter().enumerate().skip(self.seen) {
+            let i = EventIx::new(i);
             self.tabs.add(e);
             match e.call_id.as_deref() {
                 Some(id) => {
@@ -241,9 +145,7 @@ impl Model {
             }
         }
         self.seen = data.events.len();
-        let refs = |list: Option<&Vec<usize>>| -> Vec<&EventRecord> {
-            list.map_or_else(Vec::new, |l| l.iter().map(|i| &data.events[*i]).collect())
-        };
+        let ixs = |list: Option<&Vec<EventIx>>| list.cloned().unwrap_or_default();
 
         // The requests of the tabs touched, regrouped; a call whose links changed is
         // rebuilt too (a taken request lets it start without a call request).
@@ -266,20 +168,21 @@ impl Model {
             let mut new_links: HashMap<String, Vec<(u64, InboundState)>> = HashMap::new();
             for tab in &dirty_tabs {
                 let requests = timeline::inbound_of_tab(
+                    data.events,
                     *tab,
-                    refs(self.inbound_by_tab.get(tab)),
-                    refs(self.starts_by_tab.get(tab)),
+                    ixs(self.inbound_by_tab.get(tab)),
+                    ixs(self.starts_by_tab.get(tab)),
                     data.now,
                     &thresholds,
                 );
-                for r in &requests {
-                    if let Some(call) = r.linked_call {
+                for r in requests {
+                    if let Some(call) = &r.linked_call {
                         new_links
-                            .entry(call.to_string())
+                            .entry(call.clone())
                             .or_default()
                             .push((r.id, r.state));
                     }
-                    self.inbound.push(inbound_view(r, data));
+                    self.inbound.push(r);
                 }
             }
             let tabs_of = |links: &[(u64, InboundState)]| -> Vec<(u64, InboundState)> {
@@ -306,29 +209,32 @@ impl Model {
         if !dirty_calls.is_empty() {
             let notes = timeline::NotesByTab::new(data.notes);
             for id in &dirty_calls {
-                let Some(list) = self.by_call.get(id) else {
-                    continue;
-                };
-                let events = refs(Some(list));
-                let Some(call_id) = events[0].call_id.as_deref() else {
+                let Some(members) = self.by_call.get(id) else {
                     continue;
                 };
                 let linked = self.links.get(id).cloned().unwrap_or_default();
-                let call = timeline::call(call_id, events, linked, &notes, data.now, &thresholds);
-                let view = call_view(&call, data);
+                let call = timeline::call(
+                    data.events,
+                    members.clone(),
+                    linked,
+                    &notes,
+                    data.now,
+                    &thresholds,
+                );
                 match self.call_index.get(id) {
-                    Some(at) => self.calls[*at] = view,
+                    Some(at) => self.calls[*at] = call,
                     None => {
                         self.call_index.insert(id.clone(), self.calls.len());
-                        self.calls.push(view);
+                        self.calls.push(call);
                     }
                 }
             }
             // Mostly in order already (new calls start last), which the sort is fast at.
+            let events = data.events;
             self.calls.sort_by(|a, b| {
                 b.start
                     .total_cmp(&a.start)
-                    .then_with(|| first_seq(b, data).cmp(&first_seq(a, data)))
+                    .then_with(|| b.first_seq(events).cmp(&a.first_seq(events)))
             });
             self.call_index = self
                 .calls
@@ -340,13 +246,7 @@ impl Model {
 
         if !new_unassigned.is_empty() {
             self.unassigned.extend(new_unassigned);
-            // The timeline keeps them in seq order; the list shows newest first like the rest.
-            self.unassigned.sort_by(|a, b| {
-                let (a, b) = (&data.events[*a], &data.events[*b]);
-                b.captured_at
-                    .total_cmp(&a.captured_at)
-                    .then(b.seq.cmp(&a.seq))
-            });
+            sort_unassigned(&mut self.unassigned, data.events);
         }
     }
 
@@ -372,44 +272,18 @@ impl Model {
     /// [`Model::extend`] must equal).
     #[cfg(test)]
     fn from_core(data: Data) -> Model {
-        let timeline = timeline::build(data.events, data.notes, data.now, &Thresholds::default());
-        Model::from_timeline(&timeline, data)
-    }
-
-    #[cfg(test)]
-    fn from_timeline(t: &timeline::Timeline, data: Data) -> Model {
-        let ev = |e: &EventRecord| index_of(data.events, e);
-        let calls: Vec<CallView> = t.calls.iter().map(|c| call_view(c, data)).collect();
-        let inbound = t
-            .inbound
-            .iter()
-            .map(|r| InboundView {
-                id: r.id,
-                tab_id: r.tab_id,
-                events: r.events.iter().map(|e| ev(e)).collect(),
-                state: r.state,
-                start: r.start,
-                end: r.end,
-                linked_call: r.linked_call.map(str::to_string),
-                flags: r.flags.clone(),
-            })
-            .collect();
-        // The timeline keeps them in seq order; the list shows newest first like the rest.
-        let mut unassigned: Vec<usize> = t.unassigned.iter().map(|e| ev(e)).collect();
-        unassigned.sort_by(|a, b| {
-            let (a, b) = (&data.events[*a], &data.events[*b]);
-            b.captured_at
-                .total_cmp(&a.captured_at)
-                .then(b.seq.cmp(&a.seq))
-        });
-        let call_index = calls
+        let t = timeline::build(data.events, data.notes, data.now, &Thresholds::default());
+        let mut unassigned = t.unassigned;
+        sort_unassigned(&mut unassigned, data.events);
+        let call_index = t
+            .calls
             .iter()
             .enumerate()
             .map(|(i, c)| (c.call_id.clone(), i))
             .collect();
         Model {
-            calls,
-            inbound,
+            calls: t.calls,
+            inbound: t.inbound,
             unassigned,
             tabs: TabLabels::of(data.events),
             call_index,
@@ -417,7 +291,7 @@ impl Model {
         }
     }
 
-    pub fn call(&self, call_id: &str) -> Option<&CallView> {
+    pub fn call(&self, call_id: &str) -> Option<&Call> {
         self.call_index.get(call_id).map(|i| &self.calls[*i])
     }
 
@@ -425,7 +299,7 @@ impl Model {
         self.call_index.get(call_id).copied()
     }
 
-    pub fn inbound_request(&self, id: u64) -> Option<&InboundView> {
+    pub fn inbound_request(&self, id: u64) -> Option<&InboundRequest> {
         self.inbound.iter().find(|r| r.id == id)
     }
 
@@ -433,36 +307,6 @@ impl Model {
         self.calls.iter().map(|c| c.flags.len()).sum::<usize>()
             + self.inbound.iter().map(|r| r.flags.len()).sum::<usize>()
     }
-}
-
-impl CallView {
-    /// Distinct origins in order of appearance. Computed per rendered row only: reading
-    /// every URL of 10,000 calls up front would cost more than the whole list render.
-    pub fn sites(&self, data: Data) -> Vec<String> {
-        sites_of(self.events.iter().map(|i| &data.events[*i]))
-    }
-
-    /// Flags pointing at event (or note) `seq`.
-    pub fn flags_at(&self, seq: u64) -> impl Iterator<Item = &Flag> {
-        self.flags.iter().filter(move |f| f.seq == seq)
-    }
-}
-
-impl InboundView {
-    pub fn sites(&self, data: Data) -> Vec<String> {
-        sites_of(self.events.iter().map(|i| &data.events[*i]))
-    }
-}
-
-fn sites_of<'a>(events: impl Iterator<Item = &'a EventRecord>) -> Vec<String> {
-    let mut sites: Vec<String> = Vec::new();
-    for e in events {
-        let site = timeline::site_of(&e.url);
-        if !site.is_empty() && !sites.iter().any(|s| *s == site) {
-            sites.push(site.into_owned());
-        }
-    }
-    sites
 }
 
 /// Inbound requests grouped per tab, as the list shows them: the tab with the newest
@@ -514,8 +358,8 @@ impl Shown {
             };
         }
         let mut in_scope = vec![false; data.events.len()];
-        for e in timeline::filter_events(data.events, &query.filter) {
-            in_scope[index_of(data.events, e)] = true;
+        for ix in timeline::filter_events(data.events, &query.filter) {
+            in_scope[ix.get()] = true;
         }
         let mut matched: Vec<bool> = in_scope
             .iter()
@@ -537,11 +381,11 @@ impl Shown {
                 );
             for events in groups {
                 for i in events {
-                    matched[*i] |= in_scope[*i];
+                    matched[i.get()] |= in_scope[i.get()];
                 }
             }
         }
-        let any = |events: &[usize]| events.iter().any(|i| matched[*i]);
+        let any = |events: &[EventIx]| events.iter().any(|i| matched[i.get()]);
         let calls = (0..model.calls.len())
             .filter(|i| problem(&model.calls[*i].flags) && any(&model.calls[*i].events))
             .collect();
@@ -550,7 +394,7 @@ impl Shown {
             .collect();
         let inbound = by_tab(model, inbound);
         let unassigned = (0..model.unassigned.len())
-            .filter(|i| matched[model.unassigned[*i]])
+            .filter(|i| matched[model.unassigned[*i].get()])
             .collect();
         Shown {
             calls,
@@ -569,14 +413,14 @@ impl Shown {
         }
     }
 
-    pub fn is_match(&self, event: usize) -> bool {
-        self.matched.as_ref().is_none_or(|m| m[event])
+    pub fn is_match(&self, event: EventIx) -> bool {
+        self.matched.as_ref().is_none_or(|m| m[event.get()])
     }
 
     /// The events of everything shown, for "export what the filter shows": whole calls and
     /// requests, so the summaries in the file describe events that are in the file.
-    pub fn event_indices(&self, model: &Model) -> Vec<usize> {
-        let mut out: Vec<usize> = Vec::new();
+    pub fn event_indices(&self, model: &Model) -> Vec<EventIx> {
+        let mut out: Vec<EventIx> = Vec::new();
         for i in &self.calls {
             out.extend(&model.calls[*i].events);
         }
@@ -596,7 +440,12 @@ impl Shown {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use fvi_core::timeline::StepBody;
     use fvi_core::EventKind;
+
+    fn ixs(list: &[u32]) -> Vec<EventIx> {
+        list.iter().map(|i| EventIx(*i)).collect()
+    }
 
     fn event(seq: u64, kind: EventKind, call: Option<&str>, tab: i64, at: f64) -> EventRecord {
         crate::fixtures::record(seq, kind, call, tab, at)
@@ -636,15 +485,15 @@ mod tests {
         assert_eq!(b.deny_delay_ms, Some(2500.0));
         let a = model.call("a").unwrap();
         assert_eq!(a.accept_delay_ms, Some(4200.0));
-        assert!(matches!(&a.steps[0].body, StepKind::FanOut(m) if m == &vec![2, 3]));
+        assert!(matches!(&a.steps[0].body, StepBody::FanOut(m) if m == &ixs(&[2, 3])));
         assert_eq!(
-            a.sites(data),
+            a.sites(data.events),
             vec!["https://site5.example", "https://site6.example"]
         );
         assert_eq!(model.inbound.len(), 1);
-        assert_eq!(model.inbound[0].events, vec![0, 1]);
+        assert_eq!(model.inbound[0].events, ixs(&[0, 1]));
         assert_eq!(model.inbound[0].linked_call.as_deref(), Some("a"));
-        assert_eq!(model.unassigned, vec![8]);
+        assert_eq!(model.unassigned, ixs(&[8]));
     }
 
     /// A log of `n` events over three tabs, every kind, a few calls, some without a
@@ -821,7 +670,7 @@ mod tests {
         };
         let query = filters.query(None, &fvi_core::tabs::TabLabels::of(&events));
         let shown = Shown::compute(&model, data, &query);
-        assert_eq!(shown.event_indices(&model), vec![6, 7]);
-        assert!(shown.is_match(7) && !shown.is_match(6));
+        assert_eq!(shown.event_indices(&model), ixs(&[6, 7]));
+        assert!(shown.is_match(EventIx(7)) && !shown.is_match(EventIx(6)));
     }
 }

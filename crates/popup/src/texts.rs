@@ -13,7 +13,8 @@ use fvi_core::EventKind;
 use serde_json::Value;
 
 use crate::format::{self, Clock};
-use crate::model::{CallView, Data, InboundView, Model};
+use crate::model::{Data, Model};
+use fvi_core::timeline::{Call, InboundRequest};
 
 /// What a status message says is true for as long as it is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,7 +158,7 @@ pub struct Answer {
 
 /// How long the customer took, or that they refused, or that nobody answered yet (and for
 /// how long, up to `now`: the render's clock, not the model's).
-pub fn answer(call: &CallView, data: Data, now: f64) -> Answer {
+pub fn answer(call: &Call, data: Data, now: f64) -> Answer {
     let (class, text, ticking) = match (call.accept_delay_ms, call.state) {
         (Some(d), _) => (
             "answer accepted",
@@ -241,7 +242,7 @@ pub fn state_words(name: &str, label: &str) -> String {
 /// the rest of the screen keeps to hover texts), its sites, its start in local time (UTC on
 /// hover) and how long it lasted. What the answer box above says is not said again: a
 /// denied call has no "lasted" (it lasted until the refusal).
-pub fn call_facts(call: &CallView, data: Data, tabs: &TabLabels, clock: &dyn Clock) -> Vec<Fact> {
+pub fn call_facts(call: &Call, data: Data, tabs: &TabLabels, clock: &dyn Clock) -> Vec<Fact> {
     let mut facts = vec![fact(
         "State",
         state_words(call.state.as_str(), call.state.label()),
@@ -258,7 +259,7 @@ pub fn call_facts(call: &CallView, data: Data, tabs: &TabLabels, clock: &dyn Clo
         named.join("; "),
         Some(hovers.join("\n")),
     ));
-    let sites = call.sites(data);
+    let sites = call.sites(data.events);
     if !sites.is_empty() {
         facts.push(fact("Sites", sites.join(", "), None));
     }
@@ -290,7 +291,7 @@ pub fn call_facts(call: &CallView, data: Data, tabs: &TabLabels, clock: &dyn Clo
 
 /// "request 2 of 2 in T1 · Shop": inbound requests numbered in order within their tab,
 /// not by `seq`.
-pub fn request_name(model: &Model, req: &InboundView) -> String {
+pub fn request_name(model: &Model, req: &InboundRequest) -> String {
     let (n, of) = request_number(
         model.inbound.iter().map(|r| (r.tab_id, r.start, r.id)),
         req.id,

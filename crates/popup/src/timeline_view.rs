@@ -11,9 +11,10 @@ use web_sys::Element;
 
 use crate::dom::{self, add, add_text, attr, button, el, text};
 use crate::format;
-use crate::model::{CallView, Data, InboundView, StepKind};
+use crate::model::Data;
 use crate::state::{App, Pane};
 use crate::texts::{self, Fact};
+use fvi_core::timeline::{Call, EventIx, InboundRequest, StepBody};
 
 /// Most timeline steps rendered at once; a call with more (only a hostile or broken page
 /// makes those) gets a "show all" button instead of a frozen popup.
@@ -78,7 +79,7 @@ pub fn render(
             .event
             .and_then(|seq| data.events.iter().position(|e| e.seq == seq))
         {
-            Some(index) => unassigned_detail(&content, app, index),
+            Some(index) => unassigned_detail(&content, app, EventIx::new(index)),
             None => empty(&content, "Select an event to see it."),
         },
     }
@@ -147,7 +148,7 @@ fn empty(parent: &Element, message: &str) {
     add(parent, text("p", "empty", message));
 }
 
-fn call_detail(parent: &Element, app: &App, call: &CallView, all_steps: bool) {
+fn call_detail(parent: &Element, app: &App, call: &Call, all_steps: bool) {
     let data = app.data();
     let tabs = &app.model.tabs;
     let head = add(parent, el("div", "detail-head"));
@@ -213,13 +214,13 @@ fn call_detail(parent: &Element, app: &App, call: &CallView, all_steps: bool) {
         attr(&li, "tabindex", "0");
         attr(&li, "data-step", &n.to_string());
         match &step.body {
-            StepKind::Event(i) => {
+            StepBody::Event(i) => {
                 event_body(&li, app, call, *i, step.rel_ms);
             }
-            StepKind::FanOut(members) => {
+            StepBody::FanOut(members) => {
                 fan_out(&li, app, call, members, step.rel_ms, step.at);
             }
-            StepKind::Note(n) => {
+            StepBody::Note(n) => {
                 let note = &data.notes[*n];
                 li.class_list().add_2("note", "step-note").ok();
                 let line = add(&li, el("div", "step-head"));
@@ -263,7 +264,7 @@ fn call_detail(parent: &Element, app: &App, call: &CallView, all_steps: bool) {
 }
 
 /// The answer box (`#accept-delay`), from its view model at the render's `now`.
-fn answer_box(call: &CallView, data: Data, now: f64) -> Element {
+fn answer_box(call: &Call, data: Data, now: f64) -> Element {
     let answer = crate::texts::answer(call, data, now);
     let boxed = text("p", answer.class, &answer.text);
     attr(&boxed, "id", "accept-delay");
@@ -400,7 +401,7 @@ fn detail_block(parent: &Element, e: &EventRecord, call_id: Option<&str>) {
 }
 
 /// One event: head line (times, what happened), where (tab, frame, URL), detail JSON.
-fn event_body(li: &Element, app: &App, call: &CallView, index: usize, rel_ms: f64) {
+fn event_body(li: &Element, app: &App, call: &Call, index: EventIx, rel_ms: f64) {
     let e = &app.events()[index];
     li.class_list().add_1(&kind_class(e.kind)).ok();
     if app.shown.matched.is_some() && app.shown.is_match(index) {
@@ -445,7 +446,7 @@ fn event_where(parent: &Element, app: &App, e: &EventRecord) {
 }
 
 /// "call requested by agent in 3 tabs": one step that opens to one entry per tab.
-fn fan_out(li: &Element, app: &App, call: &CallView, members: &[usize], rel_ms: f64, at: f64) {
+fn fan_out(li: &Element, app: &App, call: &Call, members: &[EventIx], rel_ms: f64, at: f64) {
     let events = app.events();
     let tabs = &app.model.tabs;
     li.class_list()
@@ -515,7 +516,7 @@ fn fan_out(li: &Element, app: &App, call: &CallView, members: &[usize], rel_ms: 
 
 /// The inbound request a call answered, with its events on the call's clock (so the wait
 /// before the call shows as negative times).
-fn linked_request(parent: &Element, app: &App, call: &CallView, req: &InboundView) {
+fn linked_request(parent: &Element, app: &App, call: &Call, req: &InboundRequest) {
     let data = app.data();
     let name = texts::request_name(&app.model, req);
     let section = add(parent, el("section", "linked"));
@@ -549,7 +550,7 @@ fn linked_request(parent: &Element, app: &App, call: &CallView, req: &InboundVie
     }
 }
 
-fn inbound_detail(parent: &Element, app: &App, req: &InboundView) {
+fn inbound_detail(parent: &Element, app: &App, req: &InboundRequest) {
     let data = app.data();
     let tabs = &app.model.tabs;
     let head = add(parent, el("div", "detail-head"));
@@ -576,7 +577,7 @@ fn inbound_detail(parent: &Element, app: &App, req: &InboundView) {
     if let Some(end) = req.end {
         fact(&facts, "Closed after", &format::duration(end - req.start));
     }
-    let sites = req.sites(data);
+    let sites = req.sites(data.events);
     if !sites.is_empty() {
         fact(&facts, "Sites", &sites.join(", "));
     }
@@ -614,7 +615,7 @@ fn inbound_detail(parent: &Element, app: &App, req: &InboundView) {
     }
 }
 
-fn unassigned_detail(parent: &Element, app: &App, index: usize) {
+fn unassigned_detail(parent: &Element, app: &App, index: EventIx) {
     let e = &app.events()[index];
     let head = add(parent, el("div", "detail-head"));
     add(

@@ -30,6 +30,7 @@
 //! | `#copy-call-id`, `#copy-markdown`, `#copy-text`, `#export-call` | in `#timeline`, for the selected call |
 //! | `#pause` | pause/resume capture (`aria-pressed`) |
 //! | `#clear`, `#clear-confirm`, `#clear-cancel` | clear the log, after the in-page confirmation |
+//! | `#settings` | `<details>`, folded: the three settings below, in a box over the list when open |
 //! | `#retention` | most events kept (number input; applies on change) |
 //! | `#keep-across-restarts` | checkbox: keep the log when the browser restarts |
 //! | `#toolbar-opens-panel` | checkbox: the toolbar button opens the side panel instead of the popup (in `#toolbar-setting`) |
@@ -1069,6 +1070,17 @@ fn keydown(app: &Shared, event: &KeyboardEvent) {
         actions::cancel_clear();
         event.prevent_default();
         return;
+    }
+    // Escape folds the open Settings box, focus back on its summary, as it closes a menu.
+    if key == "Escape" {
+        if let Some(settings) = target.closest("#settings[open]").ok().flatten() {
+            settings.remove_attribute("open").ok();
+            if let Some(summary) = settings.first_element_child() {
+                summary.dyn_ref::<HtmlElement>().map(|s| s.focus().ok());
+            }
+            event.prevent_default();
+            return;
+        }
     }
 
     // `n` and `p`: the next and previous problem, from anywhere but a text field.

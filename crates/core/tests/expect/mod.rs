@@ -41,19 +41,42 @@ pub fn assert_expected(name: &str, expect_path: &Path, actual: &str) {
     }
 }
 
-/// The names of the `<name>.json` fixtures in `dir`, sorted; at least `min` of them, or
-/// the test fails (a fixture directory that went missing must not pass as empty).
-#[allow(dead_code)] // each test binary includes this module and uses what it needs
-pub fn fixture_names(dir: &Path, min: usize) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .filter_map(|e| {
-            let path = e.ok()?.path();
-            (path.extension()? == "json")
-                .then(|| path.file_stem().unwrap().to_string_lossy().into_owned())
-        })
-        .collect();
-    names.sort();
-    assert!(names.len() >= min, "fixtures missing: {names:?}");
-    names
+/// Fails when a file in `dir` has a stem that is not in `names`: a fixture without a test
+/// would silently check nothing.
+#[allow(dead_code)] // Each test binary compiles this module; fire_fixtures lists its own.
+pub fn every_file_has_a_test(dir: &Path, names: &[&str]) {
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.expect("dir entry").path();
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+        if !names.contains(&stem) {
+            missing.push(path.display().to_string());
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "files without a test in fixtures!{{}}: {missing:?}"
+    );
 }
+
+/// `fixtures! { dir, render; name, … }` declares one test per fixture name, checking
+/// `<dir>/<name>.json` rendered by `render` against `<dir>/<name>.txt` ([`check_fixture`]),
+/// and `every_fixture_file_has_a_test` ([`every_file_has_a_test`]).
+#[allow(unused_macros)]
+macro_rules! fixtures {
+    ($dir:expr, $render:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                $crate::expect::check_fixture(&$dir, stringify!($name), $render);
+            }
+        )*
+
+        #[test]
+        fn every_fixture_file_has_a_test() {
+            $crate::expect::every_file_has_a_test(&$dir, &[$(stringify!($name)),*]);
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use fixtures;
