@@ -4,7 +4,8 @@
 //! (the app's state machine, its listeners in order, the throwing one reaching `onerror`),
 //! and each event is captured and marked as the inspector's; step by step fires one event
 //! per Next, and Stop ends a run; a run goes on after the page that started it closed and
-//! the background was stopped (the run is in storage, and an alarm starts the worker).
+//! the background was stopped (the run is in storage, and an alarm starts the worker), and a
+//! view opened later (the side panel) shows how it ended.
 
 use std::path::Path;
 use std::time::Duration;
@@ -297,6 +298,23 @@ fn replay_imported_call(kind: BrowserKind) {
         h[4..],
         ["callRequested imp-2 ringing", "callDenied imp-2 denied"],
         "{h:?}"
+    );
+
+    // 4. A view opened later shows the tab's run, from storage: the side panel's Fire box.
+    b.open_extension_page(&format!("popup/popup.html?host=side&tab={tab}"))
+        .unwrap();
+    wait_eq(
+        b,
+        "the side panel's run line",
+        json!(["Replay of call imp-2: 2 of 2 fired, done.", "done", false]),
+        |b| {
+            run(
+                b,
+                "const s = document.getElementById('fire-run-status');\
+                 return s ? [s.textContent, s.dataset.state || '',\
+                   document.getElementById('fire-run').hidden] : null;",
+            )
+        },
     );
 }
 
