@@ -213,6 +213,10 @@ pub fn tick() {
 
 async fn schedule() {
     let now = js_sys::Date::now();
+    // No run in this browser session (the usual worker start): no alarm to move or clear.
+    if with_runs(|runs| runs.runs.is_empty()) {
+        return;
+    }
     let wake = with_runs(|runs| runs.wake_in(now));
     let generation = TIMER.with(|t| {
         t.set(t.get() + 1);
