@@ -5,8 +5,8 @@
 //
 // It wraps EventTarget.prototype.addEventListener and removeEventListener for `fullview:*`
 // types on `window`, so each listener the page adds there runs inside a wrapper that times
-// it and reports what it threw, then throws it again, so the page's own `onerror` still
-// fires. What the page sees is kept: the native call gets one wrapper per (listener, type,
+// it and reports what it threw, letting the error go on uncaught, so the page's own `onerror`
+// still fires, with the page's line. What the page sees is kept: the native call gets one wrapper per (listener, type,
 // capture), made once and reused, so listener order, duplicate adds, `once`, `this`
 // (`currentTarget`, or the object of a `handleEvent` listener) and removeEventListener
 // behave as without the hook. It also wraps dispatchEvent to note `fullview:` names that are
@@ -41,9 +41,12 @@
   const remove = ET.removeEventListener;
   const dispatch = ET.dispatchEvent;
   const slice = String.prototype.slice;
+  const split = String.prototype.split;
+  const includes = String.prototype.includes;
   const toStr = String;
   const ErrorC = Error;
   const CE = CustomEvent;
+  const queueMicrotask = window.queueMicrotask.bind(window);
   const stringify = JSON.stringify;
   const perf = performance;
   const now = perf.now.bind(perf);
@@ -103,6 +106,19 @@
       return "";
     }
   };
+  // Whether the first frame of `s` that is not this hook's is an extension's, not the
+  // page's: the inspector's own Chromium describer (describe.js, injected into the page's
+  // world) listens for the eight too, and is not one of the page's listeners.
+  const byExtension = (s) => {
+    const lines = apply(split, s, ["\n"]);
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i];
+      if (apply(includes, line, ["/content-script/hook.js"])) continue;
+      if (apply(includes, line, ["-extension://"])) return true;
+      if (apply(includes, line, ["://"])) return false;
+    }
+    return false;
+  };
   const thrown = (e) => {
     if (e !== null && (typeof e === "object" || typeof e === "function")) {
       let n = "";
@@ -121,6 +137,29 @@
   // it would the listener) and removeEventListener finds it.
   const wrappers = new WeakMap();
   let ids = 0;
+  // A run whose listener threw, waiting for the error the browser reports for it. The
+  // wrapper never catches: a caught and re-thrown error reaches `onerror` with the
+  // wrapper's line in Chromium, not the page's. So it notes that the listener did not
+  // return, lets the error go on, and takes it from the `error` event the browser fires on
+  // `window` right after (listened to from document_start, before any page listener); a
+  // run the event does not come for is sent from a microtask without it.
+  let pending = null;
+  const flushPending = () => {
+    if (pending) {
+      const report = pending;
+      pending = null;
+      send(report);
+    }
+  };
+  apply(add, w, ["error", (e) => {
+    if (!pending) return;
+    let err;
+    try { err = e.error; } catch { err = undefined; }
+    pending.threw = err === undefined || err === null
+      ? { name: "", message: text(e.message), stack: "" }
+      : thrown(err);
+    flushPending();
+  }, true]);
   const wrap = (type, listener, entry) =>
     function (event) {
       if (entry.once && entry.on) {
@@ -128,16 +167,15 @@
         entry.on = false;
         send({ r: "removed", v: RV, type, listener: entry.id });
       }
+      flushPending();
       const start = now();
-      let failed = false;
-      let error;
+      let returned = false;
       try {
-        if (typeof listener === "function") return apply(listener, this, [event]);
-        return listener.handleEvent(event);
-      } catch (e) {
-        failed = true;
-        error = e;
-        throw e;
+        const result = typeof listener === "function"
+          ? apply(listener, this, [event])
+          : listener.handleEvent(event);
+        returned = true;
+        return result;
       } finally {
         const ms = now() - start;
         let at = 0;
@@ -149,10 +187,16 @@
         } catch {
           // A detail whose getters throw: reported without its callId.
         }
-        send({
+        const report = {
           r: "ran", v: RV, type, listener: entry.id, at, callId, ms,
-          threw: failed ? thrown(error) : null,
-        });
+          threw: returned ? null : { name: "", message: "", stack: "" },
+        };
+        if (returned) {
+          send(report);
+        } else {
+          pending = report;
+          queueMicrotask(flushPending);
+        }
       }
     };
   const entryFor = (type, listener, capture) => {
@@ -175,21 +219,22 @@
   function addEventListener(type, listener) {
     const options = arguments[2];
     if (!ours(this, type) || !isListener(listener)) return apply(add, this, arguments);
-    let capture = false;
+    // As the browser reads them: a dictionary's members, or anything else as a boolean.
+    let capture = !!options;
     let once = false;
-    if (typeof options === "boolean") {
-      capture = options;
-    } else if (options !== null && typeof options === "object") {
+    if (options !== null && (typeof options === "object" || typeof options === "function")) {
       capture = !!options.capture;
       once = !!options.once;
     }
+    const site = stack();
+    if (byExtension(site)) return apply(add, this, arguments);
     const entry = entryFor(type, listener, capture);
     const result = apply(add, this, arguments.length > 2 ? [type, entry.fn, options] : [type, entry.fn]);
     if (!entry.on) {
       entry.on = true;
       entry.once = once;
       // An unknown name here is a finding the core reads from this report.
-      send({ r: "added", v: RV, type, listener: entry.id, capture, once, stack: stack() });
+      send({ r: "added", v: RV, type, listener: entry.id, capture, once, stack: site });
     }
     return result;
   }
@@ -197,7 +242,9 @@
     const options = arguments[2];
     if (!ours(this, type) || !isListener(listener)) return apply(remove, this, arguments);
     const capture =
-      typeof options === "boolean" ? options : !!(options !== null && typeof options === "object" && options.capture);
+      options !== null && (typeof options === "object" || typeof options === "function")
+        ? !!options.capture
+        : !!options;
     const byKey = apply(wmGet, wrappers, [listener]);
     const entry = byKey && apply(mapGet, byKey, [(capture ? "1" : "0") + type]);
     if (!entry) return apply(remove, this, arguments);

@@ -2,10 +2,10 @@
 //! item 6), each for a fixed time, and fails on the first crash.
 //!
 //! The targets fuzz the core's parsers of untrusted input: the message decoder, the import
-//! parser, the chunk decoder and detail sanitising (`fuzz/fuzz_targets/`). libFuzzer needs
-//! `-Z sanitizer`, so they build with rustup's `nightly` (platform-notes.md, "Fuzzing"),
-//! while everything else stays on the pinned stable toolchain. `fuzz/` is its own
-//! workspace, excluded from the main one.
+//! parser, the chunk decoder, detail sanitising and the page's handler reports
+//! (`fuzz/fuzz_targets/`). libFuzzer needs `-Z sanitizer`, so they build with rustup's
+//! `nightly` (platform-notes.md, "Fuzzing"), while everything else stays on the pinned
+//! stable toolchain. `fuzz/` is its own workspace, excluded from the main one.
 //!
 //! Each target reads its committed seeds from `fuzz/corpus/<target>/` and writes what it
 //! finds to `fuzz/work/<target>/` (ignored by git), so a run never changes the seeds but a
@@ -21,7 +21,7 @@ use crate::root;
 use crate::shell::{done, run, step};
 
 /// The targets, as named in fuzz/Cargo.toml.
-pub const TARGETS: [&str; 4] = ["decode", "import", "chunk", "sanitize"];
+pub const TARGETS: [&str; 5] = ["decode", "import", "chunk", "sanitize", "report"];
 
 /// How long `cargo fvi fuzz` runs each target when not told.
 const DEFAULT_SECONDS: u64 = 60;

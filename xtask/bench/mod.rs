@@ -1,4 +1,4 @@
-//! `cargo fvi bench [page|burst|memory|popup|live …]`: the benchmarks of issues 3 and 4 in real
+//! `cargo fvi bench [page|burst|memory|popup|live|handlers …]`: the benchmarks of issues 3, 4, 11 and 13 in real
 //! headless Chromium and Firefox, printed as figures (medians with spread, and n) for
 //! BENCHMARKS.md. Nothing here asserts a wall-clock time: a target missed is reported, not
 //! failed, because timings on a shared 2-core machine are evidence, not a test. A
@@ -6,6 +6,7 @@
 
 mod burst;
 mod extensions;
+mod handlers;
 mod live;
 mod memory;
 mod page_bare;
@@ -21,7 +22,7 @@ use crate::{pack, setup};
 
 type Bench = fn() -> Result<(), String>;
 
-const BENCHES: [(&str, &str, Bench); 6] = [
+const BENCHES: [(&str, &str, Bench); 7] = [
     (
         "page",
         "1. Page cost of the extension on pages that never fire an event (issue 3.7)",
@@ -51,6 +52,11 @@ const BENCHES: [(&str, &str, Bench); 6] = [
         "live",
         "5. Live side panel: dispatch to painted row, and a burst (issue 11.4)",
         live::run,
+    ),
+    (
+        "handlers",
+        "6. Page handlers: cost per listener call on an opted-in site (issue 13.5)",
+        handlers::run,
     ),
 ];
 

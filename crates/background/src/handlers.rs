@@ -92,10 +92,16 @@ async fn run(work: Work) {
         } => respond.send(&reports_of(page, urls, reports).await),
         Work::SetSite { url, on, respond } => respond.send(&set_site(&url, on).await),
         Work::Clear => {
-            if let Ok(value) = read(REPORTS_KEY).await {
-                let mut log = HandlerLog::read(value.as_ref());
+            // Nothing stored (no site was ever opted in): nothing to write.
+            if let Ok(Some(value)) = read(REPORTS_KEY).await {
+                let mut log = HandlerLog::read(Some(&value));
                 log.clear();
-                let _ = write(REPORTS_KEY, serde_json::to_value(&log).unwrap_or_default()).await;
+                if write(REPORTS_KEY, serde_json::to_value(&log).unwrap_or_default())
+                    .await
+                    .is_ok()
+                {
+                    crate::notify::handlers_changed();
+                }
             }
         }
         Work::Reconcile => {
@@ -131,7 +137,10 @@ async fn reports_of(page: PageKey, urls: [Option<String>; 3], reports: Vec<Strin
     log.apply(&page, urls[0].as_deref(), &reports, js_sys::Date::now());
     let value = serde_json::to_value(&log).unwrap_or_default();
     match write(REPORTS_KEY, value).await {
-        Ok(()) => done(),
+        Ok(()) => {
+            crate::notify::handlers_changed();
+            done()
+        }
         Err(e) => Response::retry_later(format!("could not store the reports: {e}")),
     }
 }
@@ -148,6 +157,7 @@ async fn set_site(url: &str, on: bool) -> Response {
     if let Err(e) = write(SITES_KEY, serde_json::to_value(&next).unwrap_or_default()).await {
         return Response::retry_later(format!("could not store the setting: {e}"));
     }
+    crate::notify::handlers_changed();
     match register(&next).await {
         Ok(()) => done(),
         // The setting is stored; the next background start registers it again.

@@ -91,6 +91,12 @@ pub fn log_changed(last_seq: u64) {
     }
 }
 
+/// The page-handler keys changed (reports stored, a site turned on or off, a clear): told
+/// as a log change, paced the same way, so an open page re-reads them with the log.
+pub fn handlers_changed() {
+    log_changed(LAST_SEQ.with(Cell::get));
+}
+
 fn tell_log() {
     post(&Notice::LogChanged {
         v: PROTOCOL_VERSION,

@@ -71,3 +71,9 @@ pub async fn open(url: &str) -> Result<()> {
     api::call(&["tabs"], "create", &[props]).await?;
     Ok(())
 }
+
+/// Reloads a tab (`tabs.reload`), as the user would.
+pub async fn reload(tab_id: i64) -> Result<()> {
+    api::call(&["tabs"], "reload", &[JsValue::from_f64(tab_id as f64)]).await?;
+    Ok(())
+}

@@ -184,67 +184,48 @@ pub fn parse_report(text: &str) -> Result<Report, String> {
     bound(report)
 }
 
-fn bound(report: Report) -> Result<Report, String> {
-    Ok(match report {
-        Report::Added {
-            v,
-            kind,
-            listener,
-            capture,
-            once,
-            stack,
-        } => Report::Added {
-            v,
-            kind: event_type(kind)?,
-            listener,
-            capture,
-            once,
-            stack: clip(&stack, MAX_STACK_CHARS),
-        },
-        Report::Removed { v, kind, listener } => Report::Removed {
-            v,
-            kind: event_type(kind)?,
-            listener,
-        },
+fn bound(mut report: Report) -> Result<Report, String> {
+    match &mut report {
+        Report::Added { kind, stack, .. } => {
+            event_type(kind)?;
+            *stack = clip(stack, MAX_STACK_CHARS);
+        }
+        Report::Removed { kind, .. } => event_type(kind)?,
         Report::Ran {
-            v,
             kind,
-            listener,
             at,
             call_id,
             ms,
             threw,
-        } => Report::Ran {
-            v,
-            kind: event_type(kind)?,
-            listener,
-            at: time(at)?,
-            call_id: call_id.map(|c| clip(&c, MAX_CALL_ID_CHARS)),
-            ms: duration(ms)?,
-            threw: threw.map(|t| Thrown {
-                name: clip(&t.name, MAX_NAME_CHARS),
-                message: clip(&t.message, MAX_MESSAGE_CHARS),
-                stack: clip(&t.stack, MAX_STACK_CHARS),
-            }),
-        },
-        Report::Dispatched { v, kind, at } => {
-            let kind = event_type(kind)?;
-            if EventKind::from_name(&kind).is_some() {
+            ..
+        } => {
+            event_type(kind)?;
+            time(*at)?;
+            duration(*ms)?;
+            if let Some(c) = call_id {
+                *c = clip(c, MAX_CALL_ID_CHARS);
+            }
+            if let Some(t) = threw {
+                t.name = clip(&t.name, MAX_NAME_CHARS);
+                t.message = clip(&t.message, MAX_MESSAGE_CHARS);
+                t.stack = clip(&t.stack, MAX_STACK_CHARS);
+            }
+        }
+        Report::Dispatched { kind, at, .. } => {
+            event_type(kind)?;
+            if EventKind::from_name(kind).is_some() {
                 return Err(format!(
                     "{kind} is one of the eight; only unknown names are reported"
                 ));
             }
-            Report::Dispatched {
-                v,
-                kind,
-                at: time(at)?,
-            }
+            time(*at)?;
         }
-        Report::Dropped { v, count } => Report::Dropped { v, count },
-    })
+        Report::Dropped { .. } => {}
+    }
+    Ok(report)
 }
 
-fn event_type(kind: String) -> Result<String, String> {
+fn event_type(kind: &str) -> Result<(), String> {
     if kind.chars().count() > MAX_TYPE_CHARS {
         return Err(format!(
             "event type longer than {MAX_TYPE_CHARS} characters"
@@ -256,34 +237,26 @@ fn event_type(kind: String) -> Result<String, String> {
     if kind.chars().any(char::is_control) {
         return Err("event type with control characters".into());
     }
-    Ok(kind)
+    Ok(())
 }
 
-fn time(at: f64) -> Result<f64, String> {
+fn time(at: f64) -> Result<(), String> {
     if at.is_finite() && at >= 0.0 {
-        Ok(at)
+        Ok(())
     } else {
         Err(format!("event time {at} is not a time"))
     }
 }
 
-fn duration(ms: f64) -> Result<f64, String> {
+fn duration(ms: f64) -> Result<(), String> {
     if ms.is_finite() && (0.0..=MAX_MS).contains(&ms) {
-        Ok(ms)
+        Ok(())
     } else {
         Err(format!("duration {ms} ms is not between 0 and {MAX_MS}"))
     }
 }
 
-/// `s` cut to `max` characters, with `…` in place of what went.
-pub fn clip(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
+use crate::protocol::clip;
 
 /// The first frame of `stack` that is the page's (not the extension's own hook), as script
 /// URL, line and column. Reads Chromium's `    at f (https://x/app.js:10:5)` and

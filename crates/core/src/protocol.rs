@@ -327,7 +327,8 @@ fn count(n: u64) -> String {
     grouped
 }
 
-fn clip(s: &str, max: usize) -> String {
+/// `s` cut to `max` characters, with `…` in place of what went.
+pub fn clip(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         return s.to_string();
     }

@@ -46,11 +46,25 @@ fn run(target: &str, data: &[u8]) {
                 );
             }
         }
+        "report" => {
+            if let Ok(text) = std::str::from_utf8(data) {
+                let _ = fvi_core::handlers::parse_report(text);
+                let mut log = fvi_core::handlers::HandlerLog::new();
+                let page = fvi_core::handlers::PageKey {
+                    tab_id: 1,
+                    frame_id: 0,
+                    document: "d".into(),
+                };
+                log.apply(&page, Some("https://x/"), &[text.to_owned()], 0.0);
+                let stored = serde_json::to_value(&log).unwrap();
+                fvi_core::handlers::HandlerLog::read(Some(&stored));
+            }
+        }
         other => panic!("no fuzz target {other}"),
     }
 }
 
-const TARGETS: [&str; 4] = ["decode", "import", "chunk", "sanitize"];
+const TARGETS: [&str; 5] = ["decode", "import", "chunk", "sanitize", "report"];
 
 fn inputs(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)

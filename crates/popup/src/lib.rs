@@ -16,6 +16,7 @@ mod fire_view;
 #[cfg(test)]
 mod fixtures;
 mod format;
+mod handlers_view;
 mod host;
 mod import;
 mod live;

@@ -143,6 +143,8 @@ pub struct App {
     pub health: Health,
     /// The tab's run (a replay or a preset) as last read, and its poll.
     pub runs: crate::replay_view::RunsUi,
+    /// The page's own handlers, as the background stored their reports (`handlers_view`).
+    pub handlers: crate::handlers_view::Handlers,
 }
 
 impl App {
@@ -178,6 +180,7 @@ impl App {
             first_screen: true,
             full_load_pending: true,
             health: Health::default(),
+            handlers: Default::default(),
         }
     }
 

@@ -423,6 +423,7 @@ fn event_body(li: &Element, app: &App, call: &Call, index: EventIx, rel_ms: f64)
 fn event_where(parent: &Element, app: &App, e: &EventRecord) {
     let tabs = &app.model.tabs;
     crate::fire_view::mark(parent, e);
+    crate::handlers_view::on_step(parent, app, e);
     let where_ = add(parent, el("div", "where"));
     let tab = add(&where_, text("span", "tab", &tabs.short(e.tab_id)));
     attr(&tab, "title", &tabs.hover(e.tab_id));

@@ -517,6 +517,8 @@ async fn reload(app: Shared) {
             }
         }
         first_paint(&app);
+        // The page's handler reports live beside the log: read them again too.
+        wasm_bindgen_futures::spawn_local(crate::handlers_view::refresh(app.clone()));
     }
     let again = std::mem::take(&mut app.borrow_mut().reload_again);
     if again {
@@ -594,6 +596,7 @@ pub fn render_all(app: &Shared) {
     let detail_scroll = by_id("timeline").map_or(0, |p| p.scroll_top());
     let clock = clock(&app.borrow());
     render_controls(&app.borrow());
+    crate::handlers_view::render(&app.borrow());
     let patch = calls_list::render(&mut app.borrow_mut(), &clock);
     let detail_scroll_to = render_detail(app, detail_scroll);
     calls_list::restore_anchor(&app.borrow(), anchor);
@@ -1002,7 +1005,8 @@ fn run_action(app: &Shared, action: &str, arg: &str) {
             select(app, arg, true);
         }
         other => {
-            crate::fire_view::action(app, other, arg);
+            let _ = crate::fire_view::action(app, other, arg)
+                || crate::handlers_view::action(app, other);
         }
     }
 }

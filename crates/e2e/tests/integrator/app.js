@@ -25,10 +25,9 @@
     app.errors.push({ message: String(message), line: line });
   };
 
-  function listen(type, listener, options) {
-    if (without.indexOf(type) === -1) {
-      window.addEventListener('fullview:' + type, listener, options);
-    }
+  // Whether the app listens for `type` (the ?without= switch).
+  function on(type) {
+    return without.indexOf(type) === -1;
   }
 
   function traced(name, self, expected, type) {
@@ -96,15 +95,18 @@
     document.getElementById('app-ringing').hidden = false;
   }
 
-  for (var type of Object.keys(CALL).concat(Object.keys(INBOUND))) listen(type, machine);
-  listen('callAccepted', analytics);
-  listen('callEnded', analytics);
-  listen('supportRequested', welcome, { once: true });
-  listen('callRequested', ringtone);
+  // Each listener is added on a line of its own, so each has its own registration site.
+  for (var type of Object.keys(CALL).concat(Object.keys(INBOUND))) {
+    if (on(type)) window.addEventListener('fullview:' + type, machine);
+  }
+  if (on('callAccepted')) window.addEventListener('fullview:callAccepted', analytics);
+  if (on('callEnded')) window.addEventListener('fullview:callEnded', analytics);
+  if (on('supportRequested')) window.addEventListener('fullview:supportRequested', welcome, { once: true });
+  if (on('callRequested')) window.addEventListener('fullview:callRequested', ringtone);
 
-  app.doNotDisturb = function (on) {
-    if (on) window.removeEventListener('fullview:callRequested', ringtone);
-    else listen('callRequested', ringtone);
+  app.doNotDisturb = function (quiet) {
+    if (quiet) window.removeEventListener('fullview:callRequested', ringtone);
+    else if (on('callRequested')) window.addEventListener('fullview:callRequested', ringtone);
   };
 
   // Shows the state and the log (all of it: it is short), once the body is there.

@@ -36,6 +36,27 @@ pub fn throw_line() -> usize {
         + 1
 }
 
+/// The 1-based line of `app.js` that holds `text` (once).
+pub fn line_of(text: &str) -> usize {
+    line_in(JS, text)
+}
+
+/// The 1-based line of `app.html` that holds `text` (once).
+pub fn html_line_of(text: &str) -> usize {
+    line_in(HTML, text)
+}
+
+fn line_in(file: &str, text: &str) -> usize {
+    let found: Vec<usize> = file
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains(text))
+        .map(|(i, _)| i + 1)
+        .collect();
+    assert_eq!(found.len(), 1, "lines holding {text:?}: {found:?}");
+    found[0]
+}
+
 /// Waits until the current tab shows the app with its listeners registered.
 pub fn wait_ready(browser: &Browser) {
     wait_eq(browser, "the app's listeners", json!("idle"), |b| {
