@@ -40,6 +40,8 @@
   buffer("runtime.onInstalled", false);
   buffer("tabs.onRemoved", false);
   buffer("tabs.onUpdated", false);
+  // A run's wake-up (crates/background/src/runs.rs): an alarm starts a stopped worker.
+  if (api.alarms) buffer("alarms.onAlarm", false);
 
   wasm_bindgen({ module_or_path: api.runtime.getURL("background/wasm/fvi_background_bg.wasm") })
     .then(() => {

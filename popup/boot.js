@@ -16,6 +16,10 @@ document.documentElement.setAttribute("data-fvi-boot-ms", performance.now().toFi
 const WASM = "wasm/fvi_popup_bg.wasm";
 const module = WebAssembly.compileStreaming(fetch(WASM)).catch(() => WASM);
 const api = globalThis.browser || globalThis.chrome;
+// What scripting.executeScript runs in each frame of a tab to list its frames for the Fire
+// box (fvi_browser::scripting::frames); serialised as text and run there. Defined here
+// because the page's CSP forbids making a function from text in Rust.
+globalThis.fviFrameUrl = () => location.href;
 const prefetch = (() => {
   const local = api.storage.local;
   const read = (keys) => local.get(keys).then((items) => ({ keys, items }));

@@ -27,13 +27,14 @@ pub fn start(request: FireRequest, respond: Responder) {
 }
 
 /// A random token: the core makes no ids.
-fn token(prefix: &str) -> String {
+pub(crate) fn token(prefix: &str) -> String {
     let high = (js_sys::Math::random() * 4_294_967_296.0) as u64;
     let low = (js_sys::Math::random() * 4_294_967_296.0) as u64;
     format!("{prefix}-{high:08x}{low:08x}")
 }
 
-async fn run(request: FireRequest) -> Response {
+/// Validates, notes and dispatches one fire (a step of a run too).
+pub(crate) async fn run(request: FireRequest) -> Response {
     let fresh = token("fvi");
     let fired = match fire::validate(&request.kind, request.detail, request.no_call_id, &fresh) {
         Ok(fired) => fired,

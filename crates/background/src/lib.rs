@@ -10,6 +10,7 @@ mod handlers;
 mod jobs;
 mod notify;
 mod route;
+mod runs;
 mod store;
 
 use wasm_bindgen::prelude::*;
@@ -29,10 +30,15 @@ pub fn start(api: JsValue, early: JsValue) -> Result<(), JsValue> {
     notify::listen().map_err(|e| JsValue::from_str(&e.to_string()))?;
     let installed = route::listen_installed().map_err(|e| JsValue::from_str(&e.to_string()))?;
     INSTALLED.with(|i| *i.borrow_mut() = Some(installed));
+    fvi_browser::alarms::on_alarm(|name| runs::on_alarm(&name))
+        .map(|l| l.forget())
+        .map_err(|e| JsValue::from_str(&e.to_string()))?;
     // Registrations of the handlers hook match the stored opt-in list at every start.
     handlers::push(handlers::Work::Reconcile);
     for event in fvi_browser::early::decode(&early) {
         route::replay(event);
     }
+    // A run kept in storage goes on after the worker stopped.
+    runs::resume();
     Ok(())
 }

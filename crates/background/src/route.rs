@@ -47,6 +47,7 @@ pub fn replay(event: EarlyEvent) {
         EarlyEvent::TabUrl(tab, url) => jobs::push(Job::Note(tab, TabNoteKind::Navigated { url })),
         EarlyEvent::Installed(reason) => on_installed(reason),
         EarlyEvent::Connect(port) => crate::notify::accept(port),
+        EarlyEvent::Alarm(name) => crate::runs::on_alarm(&name),
     }
 }
 
@@ -178,6 +179,29 @@ fn on_message(message: Message, sender: MessageSender, respond: Responder) -> bo
                 no_call_id,
             };
             fire::start(request, respond);
+            true
+        }
+        Request::RunStart { .. } | Request::RunNext { .. } | Request::RunStop { .. }
+            if !from_extension_page =>
+        {
+            refuse(&respond, "run request from a web page".into());
+            false
+        }
+        Request::RunStart {
+            tab_id,
+            speed,
+            source,
+            ..
+        } => {
+            crate::runs::start(tab_id, speed, source, respond);
+            true
+        }
+        Request::RunNext { run_id, .. } => {
+            crate::runs::next(run_id, respond);
+            true
+        }
+        Request::RunStop { run_id, .. } => {
+            crate::runs::stop(run_id, respond);
             true
         }
         Request::HandlerReports {

@@ -25,6 +25,9 @@ pub enum EarlyEvent {
     /// `runtime.onConnect`: a page opened a port (crates/browser/src/port.rs), which also
     /// starts a sleeping worker.
     Connect(crate::port::Port),
+    /// `alarms.onAlarm`: the alarm's name (a run's wake-up, which also starts a stopped
+    /// worker).
+    Alarm(String),
 }
 
 /// Decodes boot.js's `early` array of `[eventName, arguments]` pairs.
@@ -59,6 +62,7 @@ pub fn decode(early: &JsValue) -> Vec<EarlyEvent> {
                     port.is_object()
                         .then(|| EarlyEvent::Connect(crate::port::incoming(port)))
                 }
+                "alarms.onAlarm" => crate::alarms::name_of(&args.get(0)).map(EarlyEvent::Alarm),
                 "tabs.onRemoved" => Some(EarlyEvent::TabRemoved(args.get(0).as_f64()? as i64)),
                 "tabs.onUpdated" => {
                     let url = from_js(&args.get(1)).get("url")?.as_str()?.to_string();

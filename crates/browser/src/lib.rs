@@ -8,6 +8,7 @@
 //! which keeps the bindings small and makes every boundary a serde type.
 
 pub mod action;
+pub mod alarms;
 mod api;
 pub mod early;
 pub mod installed;

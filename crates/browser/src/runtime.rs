@@ -103,7 +103,8 @@ fn decode_answer(answer: Value) -> Result<Response> {
         | Response::Done { v }
         | Response::Refused { v, .. }
         | Response::Status { v, .. }
-        | Response::Fired { v, .. } => *v,
+        | Response::Fired { v, .. }
+        | Response::RunStarted { v, .. } => *v,
     };
     if v != PROTOCOL_VERSION {
         return Err(BrowserError(format!(

@@ -118,6 +118,35 @@ pub async fn fire_main(
         .unwrap_or_default())
 }
 
+/// The frames of `tab_id` now, as `(frame id, URL)`, top frame first: `executeScript` of
+/// `fviFrameUrl` (defined by `popup/boot.js`) in every frame. Frames the browser will not
+/// script (another extension's) are left out.
+pub async fn frames(tab_id: i64) -> Result<Vec<(i64, String)>> {
+    let func = js_sys::Reflect::get(&js_sys::global(), &"fviFrameUrl".into())?;
+    if !func.is_function() {
+        return Err(BrowserError("this page defines no fviFrameUrl".into()));
+    }
+    let details = to_js(&serde_json::json!({
+        "target": { "tabId": tab_id, "allFrames": true },
+    }))?;
+    js_sys::Reflect::set(&details, &"func".into(), &func)?;
+    let results = from_js(&api::call(&["scripting"], "executeScript", &[details]).await?);
+    let mut frames: Vec<(i64, String)> = results
+        .as_array()
+        .map(|r| {
+            r.iter()
+                .filter_map(|r| {
+                    let id = r.get("frameId").and_then(Value::as_i64)?;
+                    let url = r.get("result").and_then(Value::as_str).unwrap_or_default();
+                    Some((id, url.to_string()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    frames.sort_by_key(|(id, _)| *id);
+    Ok(frames)
+}
+
 /// The match patterns of the registered content script `id`, or `None` when none is
 /// registered under that id.
 pub async fn registered_matches(id: &str) -> Result<Option<Vec<String>>> {

@@ -195,3 +195,28 @@ impl Prefetched {
         Some(got)
     }
 }
+
+/// The area for state that lives as long as the browser session: `storage.session` where
+/// the browser has it (Chromium 102+, Firefox 115+), else `storage.local`.
+fn session_area() -> [&'static str; 2] {
+    let has_session = api::get(&["storage", "session"]).is_ok_and(|s| s.is_object());
+    if has_session {
+        ["storage", "session"]
+    } else {
+        ["storage", "local"]
+    }
+}
+
+/// Reads one key of the session area ([`session_area`]); `None` when absent.
+pub async fn session_get(key: &str) -> Result<Option<Value>> {
+    let got = api::call(&session_area(), "get", &[JsValue::from_str(key)]).await?;
+    Ok(from_js(&got).get(key).cloned())
+}
+
+/// Writes one key of the session area ([`session_area`]).
+pub async fn session_set(key: &str, value: &Value) -> Result<()> {
+    let mut entries = Map::new();
+    entries.insert(key.to_string(), value.clone());
+    api::call(&session_area(), "set", &[to_js(&entries)?]).await?;
+    Ok(())
+}

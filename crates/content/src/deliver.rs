@@ -172,13 +172,14 @@ fn outcome(answer: &fvi_browser::Result<Response>) -> Outcome {
     match answer {
         Ok(Response::Stored { .. } | Response::Paused { .. }) => Outcome::Done,
         Ok(Response::Refused { retry: false, .. }) => Outcome::Refused,
-        // `Done`, `Status` or `Fired` answer no capture: a background that said so stored
-        // nothing we know of, so the batch stays.
+        // `Done`, `Status`, `Fired` or `RunStarted` answer no capture: a background that
+        // said so stored nothing we know of, so the batch stays.
         Ok(
             Response::Refused { retry: true, .. }
             | Response::Done { .. }
             | Response::Status { .. }
-            | Response::Fired { .. },
+            | Response::Fired { .. }
+            | Response::RunStarted { .. },
         )
         | Err(_) => Outcome::Retry,
     }

@@ -51,7 +51,8 @@ pub struct Fire {
 
 /// Checks a fire request. `fresh_call_id` (made by the caller: the core makes no ids) is put
 /// into a detail that has no `callId` key, unless `no_call_id` asks to send the detail as
-/// it is (inbound `support*` events usually carry none). Every refusal is final: the same
+/// it is (inbound `support*` events usually carry none; a replay sends what was recorded,
+/// which may be any JSON value). Every refusal is final: the same
 /// request will never pass.
 pub fn validate(
     kind: &str,
@@ -65,16 +66,22 @@ pub fn validate(
             clip(&Value::String(kind.to_string()).to_string(), 80)
         ));
     };
-    let Value::Object(mut map) = detail else {
-        return Err(format!(
-            "the detail must be a JSON object, not {}",
-            json_type(&detail)
-        ));
+    // Sent as it is (a replay of what a page recorded): any JSON value.
+    let detail = match detail {
+        Value::Object(mut map) => {
+            if !no_call_id && !map.contains_key("callId") {
+                map.insert("callId".into(), Value::String(fresh_call_id.to_string()));
+            }
+            Value::Object(map)
+        }
+        other if no_call_id => other,
+        other => {
+            return Err(format!(
+                "the detail must be a JSON object, not {}",
+                json_type(&other)
+            ))
+        }
     };
-    if !no_call_id && !map.contains_key("callId") {
-        map.insert("callId".into(), Value::String(fresh_call_id.to_string()));
-    }
-    let detail = Value::Object(map);
     let size = detail.to_string().len();
     if size > MAX_DETAIL_BYTES {
         return Err(format!(
@@ -500,7 +507,13 @@ mod tests {
 
     #[test]
     fn validation_fills_and_refuses() {
-        let cases: [(&str, Value, bool, Result<Value, &str>); 7] = [
+        let cases: [(&str, Value, bool, Result<Value, &str>); 8] = [
+            (
+                "fullview:supportRequested",
+                json!(null),
+                true,
+                Ok(json!(null)),
+            ),
             (
                 "fullview:callAccepted",
                 json!({}),

@@ -16,6 +16,7 @@ pub mod markdown;
 pub mod notify;
 pub mod protocol;
 pub mod record;
+pub mod replay;
 pub mod search;
 pub mod sentinel;
 pub mod store;

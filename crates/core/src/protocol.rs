@@ -60,6 +60,24 @@ pub enum Request {
         #[serde(default)]
         no_call_id: bool,
     },
+    /// An extension page starts a run in a tab: a preset, or the replay of a recorded or
+    /// imported call (`replay::RunSource`). The background owns it from then on (it
+    /// outlives the page); answered with [`Response::RunStarted`] or a refusal. A tab has
+    /// one run at a time: this replaces the tab's earlier run.
+    #[serde(rename_all = "camelCase")]
+    RunStart {
+        v: u32,
+        tab_id: i64,
+        speed: crate::replay::Speed,
+        source: crate::replay::RunSource,
+    },
+    /// Fires a run's next step now (step by step, or ahead of its time); answered `Done`
+    /// once it was fired, or a refusal.
+    #[serde(rename_all = "camelCase")]
+    RunNext { v: u32, run_id: String },
+    /// Stops a run: no further step fires. Answered `Done`.
+    #[serde(rename_all = "camelCase")]
+    RunStop { v: u32, run_id: String },
     /// From `content-script/bridge.js`, which runs only on sites opted in to handler
     /// reports: what the page's world reported about its own `fullview:*` listeners
     /// (`crate::handlers`). Each report is the page's text, parsed and bounded one by one by
@@ -135,6 +153,14 @@ pub enum Response {
         nonce: String,
         /// How many frames the event was dispatched in (all tabs together).
         frames: u32,
+    },
+    /// The answer to [`Request::RunStart`]: the run is kept and going. Its progress is in
+    /// storage (`replay::RUNS_KEY`), where the pages read it.
+    #[serde(rename_all = "camelCase")]
+    RunStarted {
+        v: u32,
+        run_id: String,
+        steps: u32,
     },
     /// The answer to [`Request::Status`], also sent unasked to the extension's pages
     /// whenever it changes.
@@ -541,6 +567,69 @@ mod tests {
             serde_json::to_value(Response::retry_later("storage failed")).unwrap(),
             json!({"kind": "refused", "v": 1, "reason": "storage failed", "retry": true})
         );
+    }
+
+    /// The run requests as an extension page writes them, and what the background reads.
+    #[test]
+    fn run_requests_on_the_wire() {
+        use crate::fire::FireTarget;
+        use crate::replay::{ReplayEvent, RunSource, Speed};
+        let cases = [
+            (
+                json!({"kind": "runStart", "v": 1, "tabId": 4, "speed": "noGaps",
+                    "source": {"from": "replay", "label": "c1", "events": [
+                        {"type": "fullview:callEnded", "capturedAt": 5.0, "detail": {"callId": "c1"}}]}}),
+                Request::RunStart {
+                    v: 1,
+                    tab_id: 4,
+                    speed: Speed::NoGaps,
+                    source: RunSource::Replay {
+                        label: "c1".into(),
+                        events: vec![ReplayEvent {
+                            kind: "fullview:callEnded".into(),
+                            captured_at: 5.0,
+                            detail: json!({"callId": "c1"}),
+                        }],
+                    },
+                },
+            ),
+            (
+                json!({"kind": "runStart", "v": 1, "tabId": 4, "speed": "step",
+                    "source": {"from": "preset", "id": "outbound-denied", "callId": "p",
+                        "target": {"to": "allFrames"}}}),
+                Request::RunStart {
+                    v: 1,
+                    tab_id: 4,
+                    speed: Speed::Step,
+                    source: RunSource::Preset {
+                        id: "outbound-denied".into(),
+                        call_id: "p".into(),
+                        target: FireTarget::AllFrames,
+                    },
+                },
+            ),
+            (
+                json!({"kind": "runNext", "v": 1, "runId": "r"}),
+                Request::RunNext {
+                    v: 1,
+                    run_id: "r".into(),
+                },
+            ),
+            (
+                json!({"kind": "runStop", "v": 1, "runId": "r"}),
+                Request::RunStop {
+                    v: 1,
+                    run_id: "r".into(),
+                },
+            ),
+        ];
+        for (wire, request) in cases {
+            assert_eq!(decode(&wire.to_string()), Ok(request.clone()), "{wire}");
+            assert_eq!(serde_json::to_value(&request).unwrap(), wire);
+        }
+        let unknown = json!({"kind": "runStart", "v": 1, "tabId": 4, "speed": "warp",
+            "source": {"from": "preset", "id": "x", "callId": "p", "target": {"to": "top"}}});
+        assert!(decode(&unknown.to_string()).is_err());
     }
 
     #[test]

@@ -317,7 +317,9 @@ fn dump_response(r: &Response) -> String {
         Response::Refused { reason, retry, .. } => {
             format!("refused (retry {retry}): {reason}")
         }
-        Response::Fired { .. } => unreachable!("the store does not fire"),
+        Response::Fired { .. } | Response::RunStarted { .. } => {
+            unreachable!("the store does not fire")
+        }
         Response::Status { health, .. } => {
             let mut out = format!(
                 "status: failing since {}, last error {}, waiting {}",

@@ -4,7 +4,7 @@
 //! the inspector, and a page-dispatched copy with the same callId is not; all frames, one
 //! frame, the refusals, the mark on the timeline, copy as code (the call's snippet, run in
 //! the page, dispatches the same events), and a preset whose `callRequested` goes to
-//! every tab of the site.
+//! every tab of the site, run by the background.
 
 mod common;
 
@@ -396,14 +396,19 @@ fn fire_from_the_panel(kind: BrowserKind) {
         "{preset:?}"
     );
     assert!(preset.iter().all(|p| p.2), "all marked: {preset:?}");
+    // The preset is a run the background owns; the box shows its progress.
     wait_eq(
         b,
-        "the preset's last answer",
-        json!("Step 2 of 2: Fired callDenied (callId preset-1) in 1 frame."),
+        "the preset's run, done",
+        json!([
+            "Preset started (original pace, callId preset-1).",
+            "Preset: Outbound: denied: 2 of 2 fired, done.",
+            "done"
+        ]),
         |b| {
             run(
                 b,
-                "return document.getElementById('fire-status').textContent;",
+                "const r = document.getElementById('fire-run-status');                 return [document.getElementById('fire-status').textContent, r.textContent,                   r.dataset.state];",
             )
         },
     );

@@ -1,7 +1,8 @@
-//! The "Fire" box (issue 13): fire one of the eight events, or a lifecycle preset, into the
-//! tab this view is about (the inspected tab in DevTools, the current tab in the popup and
-//! side panel); copy an event or the selected call as a console snippet; and the
-//! inspector-fired mark on timeline steps.
+//! The "Fire" box (issue 13): fire one of the eight events, or start a lifecycle preset (a
+//! run the background owns, `replay_view.rs`), into the tab this view is about (the
+//! inspected tab in DevTools, the current tab in the popup and side panel); copy an event
+//! or the selected call as a console snippet; and the inspector-fired mark on timeline
+//! steps.
 //!
 //! | selector | what |
 //! |---|---|
@@ -10,9 +11,11 @@
 //! | `#fire-detail` | textarea: the detail JSON (an object; `callId` pre-filled) |
 //! | `#fire-new-call` | puts a fresh callId into the detail |
 //! | `#fire-target` | select: `top`, `all` (every frame), `frame` (the id in `#fire-frame`) |
-//! | `#fire-frame` | frame id for `frame`; `#fire-frames` lists the tab's frames seen in the log |
+//! | `#fire-frame` | frame id for `frame`; `#fire-frames` lists the tab's frames (the browser's, else those seen in the log) |
 //! | `#fire-button` | fires |
-//! | `#fire-status` | what happened: `data-result` is `fired`, `refused`, `retry` or `error` |
+//! | `#fire-speed` | select: a preset's pace, `original`, `faster`, `noGaps` or `step` |
+//! | `#fire-status` | what happened: `data-result` is `fired`, `started` (a preset's run), `refused`, `retry` or `error` |
+//! | `#fire-run` | the tab's run and its Next and Stop (`replay_view.rs`) |
 //! | `#copy-call-code`, `#copy-call-code-seq` | copy the selected call as code: original pace, or one after another |
 //! | `.fired-mark` | on a step the inspector fired (`title` has the fire's token) |
 //! | `button.copy-code` | on each step: copy that event as code |
@@ -23,6 +26,7 @@ use std::rc::Rc;
 use fvi_browser::DomListener;
 use fvi_core::fire::{self, FireTarget, Pace, PlannedFire, PRESETS};
 use fvi_core::protocol::{Request, Response, PROTOCOL_VERSION};
+use fvi_core::replay::{RunSource, Speed};
 use fvi_core::{EventKind, EventRecord};
 use serde_json::{Map, Value};
 use wasm_bindgen::JsCast;
@@ -62,9 +66,20 @@ pub fn prefill(call_id: &str) -> String {
     serde_json::to_string_pretty(&Value::Object(map)).unwrap_or_default()
 }
 
-/// What pressing Fire does, in time order, or why it does nothing. `fresh_call_id` is used
-/// by a preset whose detail has no callId.
-pub fn plan_form(form: &Form, fresh_call_id: &str) -> Result<Vec<PlannedFire>, String> {
+/// What pressing Fire does: fire one event, or start a preset's run in the background.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Planned {
+    Event(PlannedFire),
+    Preset {
+        id: String,
+        call_id: String,
+        target: FireTarget,
+    },
+}
+
+/// What pressing Fire does, or why it does nothing. `fresh_call_id` is used by a preset
+/// whose detail has no callId.
+pub fn plan_form(form: &Form, fresh_call_id: &str) -> Result<Planned, String> {
     let target = match form.target.as_str() {
         "top" => FireTarget::Top,
         "all" => FireTarget::AllFrames,
@@ -81,13 +96,13 @@ pub fn plan_form(form: &Form, fresh_call_id: &str) -> Result<Vec<PlannedFire>, S
     }
     if let Some(name) = form.choice.strip_prefix("event:") {
         let kind = EventKind::from_name(name).ok_or_else(|| format!("Unknown event {name}."))?;
-        return Ok(vec![PlannedFire {
+        return Ok(Planned::Event(PlannedFire {
             at_ms: 0,
             kind,
             target,
             detail,
             no_call_id: false,
-        }]);
+        }));
     }
     if let Some(id) = form.choice.strip_prefix("preset:") {
         let preset = fire::preset(id).ok_or_else(|| format!("Unknown preset {id}."))?;
@@ -95,7 +110,11 @@ pub fn plan_form(form: &Form, fresh_call_id: &str) -> Result<Vec<PlannedFire>, S
             .get("callId")
             .and_then(Value::as_str)
             .unwrap_or(fresh_call_id);
-        return Ok(fire::plan(preset, call_id, target));
+        return Ok(Planned::Preset {
+            id: preset.id.to_string(),
+            call_id: call_id.to_string(),
+            target,
+        });
     }
     Err("Choose an event or a preset.".into())
 }
@@ -160,13 +179,14 @@ pub fn mount(app: &Shared) -> Vec<DomListener> {
             },
         ));
     }
+    crate::replay_view::refresh(app);
     if let Some(details) = by_id("fire-box") {
         let app = app.clone();
         listeners.push(DomListener::new(
             details.unchecked_ref(),
             "toggle",
             false,
-            move |_| frames_seen(&app.borrow()),
+            move |_| list_frames(&app.borrow()),
         ));
     }
     listeners
@@ -184,28 +204,65 @@ fn value_of(id: &str) -> String {
         .unwrap_or_default()
 }
 
-/// `#fire-frames`: the frames of this tab that fired events, to choose from.
-fn frames_seen(app: &App) {
+/// The `#fire-frames` choices, `(frame id, label)`: the tab's frames as the browser lists
+/// them now (`live`), else the frames of the tab that fired events in the log (`seen`).
+pub fn frame_options(live: Option<&[(i64, String)]>, seen: &[i64]) -> Vec<(String, String)> {
+    match live {
+        Some(frames) if !frames.is_empty() => frames
+            .iter()
+            .map(|(id, url)| {
+                let what = if *id == 0 { "top frame" } else { "frame" };
+                (
+                    id.to_string(),
+                    format!("{what}: {}", crate::format::clip(url, 120)),
+                )
+            })
+            .collect(),
+        _ => {
+            let mut seen = seen.to_vec();
+            seen.sort_unstable();
+            seen.dedup();
+            seen.into_iter()
+                .map(|id| (id.to_string(), "seen in the log".to_string()))
+                .collect()
+        }
+    }
+}
+
+fn fill_frames(options: &[(String, String)]) {
     let Some(list) = by_id("fire-frames") else {
         return;
     };
     dom::clear(&list);
+    for (value, label) in options {
+        let option = dom::el("option", "");
+        attr(&option, "value", value);
+        attr(&option, "label", label);
+        add(&list, option);
+    }
+}
+
+/// `#fire-frames`: the tab's frames, to choose from: those seen in the log at once, then
+/// the browser's list of the frames there now.
+fn list_frames(app: &App) {
     let Some(tab) = app.current_tab else {
+        fill_frames(&[]);
         return;
     };
-    let mut frames: Vec<i64> = app
+    let seen: Vec<i64> = app
         .events()
         .iter()
         .filter(|e| e.tab_id == tab)
         .map(|e| e.frame_id)
         .collect();
-    frames.sort_unstable();
-    frames.dedup();
-    for frame in frames {
-        let option = dom::el("option", "");
-        attr(&option, "value", &frame.to_string());
-        add(&list, option);
-    }
+    fill_frames(&frame_options(None, &seen));
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Ok(live) = fvi_browser::scripting::frames(tab).await {
+            if !live.is_empty() {
+                fill_frames(&frame_options(Some(&live), &seen));
+            }
+        }
+    });
 }
 
 /// Runs one of the box's actions; false when `action` is not one of them.
@@ -233,7 +290,7 @@ pub fn action(app: &Shared, action: &str, arg: &str) -> bool {
             };
             copy_call(&app.borrow(), pace);
         }
-        _ => return false,
+        other => return crate::replay_view::action(app, other),
     }
     true
 }
@@ -288,35 +345,51 @@ fn fire_now(app: &Shared) {
             return;
         }
     };
-    let total = plan.len();
-    for (n, planned) in plan.into_iter().enumerate() {
-        let send = move || {
-            wasm_bindgen_futures::spawn_local(async move {
-                let kind = planned.kind;
-                let request = Request::Fire {
-                    v: PROTOCOL_VERSION,
-                    tab_id,
-                    target: planned.target,
-                    kind: kind.name().to_string(),
-                    detail: planned.detail,
-                    no_call_id: planned.no_call_id,
-                };
-                let answer = fvi_browser::runtime::send(&request)
-                    .await
-                    .map_err(|e| e.to_string());
-                let (mut text, result) = answer_text(kind, &answer);
-                if total > 1 {
-                    text = format!("Step {} of {total}: {text}", n + 1);
-                }
-                show(&text, result);
-            });
-        };
-        if planned.at_ms == 0 {
-            send();
-        } else {
-            dom::after(planned.at_ms as i32, send);
+    let planned = match plan {
+        Planned::Event(planned) => planned,
+        Planned::Preset {
+            id,
+            call_id,
+            target,
+        } => {
+            // A preset is a run the background owns: it goes on when this page closes.
+            let speed = by_id_as::<HtmlSelectElement>("fire-speed")
+                .and_then(|s| Speed::from_name(&s.value()))
+                .unwrap_or(Speed::Original);
+            show(
+                &format!("Preset started ({}, callId {call_id}).", speed.label()),
+                "started",
+            );
+            let request = Request::RunStart {
+                v: PROTOCOL_VERSION,
+                tab_id,
+                speed,
+                source: RunSource::Preset {
+                    id,
+                    call_id,
+                    target,
+                },
+            };
+            crate::replay_view::send(app, request);
+            return;
         }
-    }
+    };
+    wasm_bindgen_futures::spawn_local(async move {
+        let kind = planned.kind;
+        let request = Request::Fire {
+            v: PROTOCOL_VERSION,
+            tab_id,
+            target: planned.target,
+            kind: kind.name().to_string(),
+            detail: planned.detail,
+            no_call_id: planned.no_call_id,
+        };
+        let answer = fvi_browser::runtime::send(&request)
+            .await
+            .map_err(|e| e.to_string());
+        let (text, result) = answer_text(kind, &answer);
+        show(&text, result);
+    });
 }
 
 /// On a step: the inspector-fired mark, when the background fired it, and "Copy as code".
@@ -358,12 +431,19 @@ mod tests {
 
     #[test]
     fn the_form_plans_fires() {
-        let one = |kind, target, detail: Value| PlannedFire {
-            at_ms: 0,
-            kind,
-            target,
-            detail,
-            no_call_id: false,
+        let one = |kind, target, detail: Value| {
+            Planned::Event(PlannedFire {
+                at_ms: 0,
+                kind,
+                target,
+                detail,
+                no_call_id: false,
+            })
+        };
+        let preset = |call_id: &str| Planned::Preset {
+            id: "outbound-denied".into(),
+            call_id: call_id.into(),
+            target: FireTarget::Top,
         };
         let cases = [
             (
@@ -373,43 +453,31 @@ mod tests {
                     "top",
                     "",
                 ),
-                Ok(vec![one(
+                Ok(one(
                     EventKind::CallAccepted,
                     FireTarget::Top,
                     json!({"callId": "c"}),
-                )]),
+                )),
             ),
             (
                 form("event:fullview:callEnded", "{}", "frame", " 17 "),
-                Ok(vec![one(
+                Ok(one(
                     EventKind::CallEnded,
                     FireTarget::Frame { frame_id: 17 },
                     json!({}),
-                )]),
+                )),
             ),
             (
                 form("event:fullview:callEnded", "{}", "all", ""),
-                Ok(vec![one(
-                    EventKind::CallEnded,
-                    FireTarget::AllFrames,
-                    json!({}),
-                )]),
+                Ok(one(EventKind::CallEnded, FireTarget::AllFrames, json!({}))),
             ),
             (
                 form("preset:outbound-denied", "{\"callId\": \"p\"}", "top", ""),
-                Ok(fire::plan(
-                    fire::preset("outbound-denied").unwrap(),
-                    "p",
-                    FireTarget::Top,
-                )),
+                Ok(preset("p")),
             ),
             (
                 form("preset:outbound-denied", "{}", "top", ""),
-                Ok(fire::plan(
-                    fire::preset("outbound-denied").unwrap(),
-                    "fresh",
-                    FireTarget::Top,
-                )),
+                Ok(preset("fresh")),
             ),
             (
                 form("event:fullview:callEnded", "{}", "frame", "x"),
@@ -437,6 +505,24 @@ mod tests {
                 "{input:?}"
             );
         }
+    }
+
+    #[test]
+    fn frames_to_choose_from() {
+        let live = [
+            (0, "https://a.example/".to_string()),
+            (17179869185, "about:blank".to_string()),
+        ];
+        assert_eq!(
+            frame_options(Some(&live), &[3]),
+            [
+                ("0".to_string(), "top frame: https://a.example/".to_string()),
+                ("17179869185".to_string(), "frame: about:blank".to_string()),
+            ]
+        );
+        let seen = |id: &str| (id.to_string(), "seen in the log".to_string());
+        assert_eq!(frame_options(None, &[5, 0, 5]), [seen("0"), seen("5")]);
+        assert_eq!(frame_options(Some(&[]), &[2]), [seen("2")]);
     }
 
     #[test]

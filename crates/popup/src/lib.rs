@@ -22,6 +22,7 @@ mod import;
 mod live;
 mod load;
 mod model;
+mod replay_view;
 mod state;
 mod texts;
 mod timeline_view;

@@ -141,6 +141,8 @@ pub struct App {
     pub full_load_pending: bool,
     /// How the background's writes are going, as it last said (`#storage-banner`).
     pub health: Health,
+    /// The tab's run (a replay or a preset) as last read, and its poll.
+    pub runs: crate::replay_view::RunsUi,
     /// The page's own handlers, as the background stored their reports (`handlers_view`).
     pub handlers: crate::handlers_view::Handlers,
 }
@@ -171,6 +173,7 @@ impl App {
             rows: Default::default(),
             log_version: 0,
             tick: None,
+            runs: Default::default(),
             held: Vec::new(),
             all_steps: false,
             first_paint_pending: true,

@@ -196,6 +196,7 @@ fn call_detail(parent: &Element, app: &App, call: &Call, all_steps: bool) {
     );
 
     flags_box(parent, app, &call.flags, "this call");
+    crate::replay_view::controls(parent, app);
 
     for id in &call.linked_inbound {
         if let Some(req) = app.model.inbound_request(*id) {
