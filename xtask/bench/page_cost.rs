@@ -209,13 +209,15 @@ fn run_browser(kind: BrowserKind, url: &str, keeper: &str) -> Result<(), String>
         }
         if blocks > 1 {
             let cpu = |r: &Running| r.samples.iter().map(|s| s.page_cpu_ms).collect::<Vec<_>>();
-            let (none, base, ours) = (cpu(&running[0]), cpu(&running[1]), cpu(&running[2]));
-            let diffs =
-                |v: &[f64]| -> Vec<f64> { v.iter().zip(&none).map(|(x, n)| x - n).collect() };
+            let none = cpu(&running[0]);
+            let (base_p, ours_p) = (
+                median(&added(&cpu(&running[1]), &none)),
+                median(&added(&cpu(&running[2]), &none)),
+            );
             println!(
                 "  block {} of {blocks} (fresh browsers): main-thread CPU, paired, ours/baseline = {}",
                 block + 1,
-                ratio(median(&diffs(&ours)), median(&diffs(&base)))
+                ratio(ours_p, base_p)
             );
         }
         for (t, r) in totals.iter_mut().zip(running) {
@@ -421,8 +423,7 @@ fn report(kind: BrowserKind, running: &[Totals]) {
         );
         // The same from differences within each round (the three loads of a round ran
         // back to back), which cancels drift between rounds.
-        let diffs =
-            |v: &[f64]| -> Vec<f64> { v.iter().zip(&values[0]).map(|(x, n)| x - n).collect() };
+        let diffs = |v: &[f64]| added(v, &values[0]);
         let (base_p, ours_p) = (median(&diffs(&values[1])), median(&diffs(&values[2])));
         let interval = bootstrap_ratio(&diffs(&values[2]), &diffs(&values[1]))
             .filter(|_| base_p > 0.0)
@@ -456,6 +457,11 @@ fn report(kind: BrowserKind, running: &[Totals]) {
             );
         }
     }
+}
+
+/// What each load of a variant added over the same round's load with no extension.
+fn added(variant: &[f64], none: &[f64]) -> Vec<f64> {
+    variant.iter().zip(none).map(|(x, n)| x - n).collect()
 }
 
 /// `ours / baseline` of added costs, with a note where the ratio says nothing.
